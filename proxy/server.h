@@ -17,6 +17,7 @@
 
 namespace tether::proxy {
 
+class AccessLog;
 class Worker;
 
 class Server {
@@ -47,6 +48,7 @@ public:
 
 private:
   config::SnapshotConstSharedPtr snapshot_;
+  std::unique_ptr<AccessLog> access_log_;  // outlives the workers that write to it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<uint16_t> ports_;
   bool started_ = false;

@@ -1,0 +1,609 @@
+#include "proxy/downstream_connection.h"
+
+#include <charconv>
+
+#include "proxy/access_log.h"
+#include "proxy/uv_write.h"
+#include "proxy/worker.h"
+
+namespace tether::proxy {
+
+namespace {
+
+// Response bytes queued towards a client above which the upstream is not read, and below which
+// reading resumes. Same figures as the upstream direction.
+constexpr size_t kHighWater = 64 * 1024;
+constexpr size_t kLowWater = 16 * 1024;
+// How long a connection we are closing keeps draining what the client still sends, so the kernel
+// does not answer it with a RST that would destroy our error response in flight (lingering close).
+constexpr std::chrono::milliseconds kLinger{2000};
+// Attempts on pooled connections that turn out to have been closed by the backend meanwhile.
+constexpr uint8_t kMaxStaleRetries = 3;
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// routing::RequestView over the parsed head; lives for one route() call.
+class HeadView : public routing::RequestView {
+public:
+  HeadView(const HttpHead& head, std::string_view peer) : head_(head), peer_(peer) {}
+  std::string_view method() const override { return head_.method(); }
+  std::string_view target() const override { return head_.target(); }
+  std::optional<std::string_view> header(std::string_view name) const override {
+    return head_.get(name);
+  }
+  std::string_view peerAddress() const override { return peer_; }
+
+private:
+  const HttpHead& head_;
+  std::string_view peer_;
+};
+
+// Only "chunked" is implemented; any other coding (gzip, a list, repeats) gets 501.
+bool onlyChunked(const HttpHead& head) {
+  size_t seen = 0;
+  for (size_t i = 0; i < head.fieldCount(); ++i) {
+    if (!equalsIgnoreCase(head.name(i), "transfer-encoding")) continue;
+    if (++seen > 1 || !equalsIgnoreCase(head.value(i), "chunked")) return false;
+  }
+  return true;
+}
+
+} // namespace
+
+DownstreamConnection::DownstreamConnection(Worker& worker)
+    : worker_(worker), snapshot_(worker.snapshot()),
+      parser_(Http1Parser::Type::Request, *this, worker.snapshot()->config.limits.max_header_bytes) {
+  uv_tcp_init(worker_.loop(), &tcp_);
+  uv_timer_init(worker_.loop(), &timer_);
+  tcp_.data = this;
+  timer_.data = this;
+  shutdown_req_.data = this;
+}
+
+void DownstreamConnection::start() {
+  uv_tcp_nodelay(&tcp_, 1);
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+    char name[64] = {0};
+    if (ss.ss_family == AF_INET6) {
+      uv_ip6_name(reinterpret_cast<sockaddr_in6*>(&ss), name, sizeof name);
+    } else {
+      uv_ip4_name(reinterpret_cast<sockaddr_in*>(&ss), name, sizeof name);
+    }
+    peer_ = name;
+  }
+  armTimer(Timer::Header, config().timeouts.client_header);
+  startReading();
+}
+
+void DownstreamConnection::stopGracefully() {
+  stop_requested_ = true;
+  keep_alive_ = false;
+  if (!in_exchange_ && pending_.empty() && !parser_.inMessage()) close();
+}
+
+void DownstreamConnection::close() {
+  if (closed_) return;
+  closed_ = true;
+  if (upstream_) {
+    upstream_->detach();
+    upstream_->close();  // an unfinished exchange: the backend connection cannot be reused
+    upstream_ = nullptr;
+  }
+  uv_timer_stop(&timer_);
+  pending_closes_ = 2;
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), onClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), onClosed);
+}
+
+void DownstreamConnection::onClosed(uv_handle_t* h) {
+  auto* self = static_cast<DownstreamConnection*>(h->data);
+  if (--self->pending_closes_ > 0) return;
+  self->worker_.onConnectionClosed(self);
+  delete self;
+}
+
+// ---- reading and parsing ----------------------------------------------------------------------
+
+void DownstreamConnection::startReading() {
+  if (reading_ || closed_) return;
+  if (uv_read_start(stream(), onAlloc, onRead) == 0) reading_ = true;
+}
+
+void DownstreamConnection::stopReading() {
+  if (!reading_) return;
+  uv_read_stop(stream());
+  reading_ = false;
+}
+
+void DownstreamConnection::onAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+  *buf = static_cast<DownstreamConnection*>(h->data)->worker_.readBuffer();
+}
+
+void DownstreamConnection::onRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+  static_cast<DownstreamConnection*>(s->data)->onReadImpl(nread, buf);
+}
+
+void DownstreamConnection::onReadImpl(ssize_t nread, const uv_buf_t* buf) {
+  if (nread == 0 || closed_) return;
+  if (lingering_) {
+    if (nread < 0) close();  // discard everything until the client closes or the timer fires
+    return;
+  }
+  if (nread < 0) {
+    // The client went away (or reset). An exchange in progress is abandoned; the access log
+    // records status 0 when nothing was sent.
+    if (in_exchange_ && !tunnel_) logExchange("client_closed");
+    close();
+    return;
+  }
+  if (tunnel_) {
+    if (upstream_) {
+      upstream_->send({buf->base, static_cast<size_t>(nread)});
+      if (upstream_ && upstream_->backlogged()) {
+        body_paused_ = true;
+        stopReading();
+      }
+    }
+    return;
+  }
+  if (!in_exchange_ && timer_kind_ == Timer::Idle) {
+    armTimer(Timer::Header, config().timeouts.client_header);
+  } else if (in_exchange_ && !request_done_) {
+    armTimer(Timer::Body, config().timeouts.client_idle);
+  }
+  feed(buf->base, static_cast<size_t>(nread));
+}
+
+void DownstreamConnection::feed(const char* data, size_t len) {
+  while (len > 0 && !closed_) {
+    if (in_exchange_ && request_done_) {
+      // The next pipelined request waits until this response is done.
+      pending_.append(data, len);
+      stopReading();
+      return;
+    }
+    const auto r = parser_.execute(data, len);
+    if (closed_ || lingering_ || closing_after_write_) return;
+    switch (r.status) {
+    case Http1Parser::Status::Ok:
+      return;
+    case Http1Parser::Status::Paused:
+    case Http1Parser::Status::Upgraded:
+      data += r.consumed;
+      len -= r.consumed;
+      if (len > 0) {
+        pending_.append(data, len);
+        stopReading();
+      }
+      return;
+    case Http1Parser::Status::HeadTooLarge:
+      reject(ProxyError::HeaderTooLarge);
+      return;
+    case Http1Parser::Status::Rejected:
+      return;  // the handler already answered
+    case Http1Parser::Status::Error:
+      if (in_exchange_) {
+        // A framing error inside a body already being streamed (bad chunk size): the backend has
+        // seen a truncated request and can never see what follows.
+        if (!response_started_) {
+          reject(ProxyError::BadRequest);
+        } else {
+          close();
+        }
+        return;
+      }
+      reject(ProxyError::BadRequest);
+      return;
+    }
+  }
+}
+
+// ---- request side -----------------------------------------------------------------------------
+
+Http1Parser::HeadAction DownstreamConnection::onHead(HttpHead& head) {
+  snapshot_ = worker_.snapshot();
+  started_ = std::chrono::steady_clock::now();
+  if (!startExchange(head)) return Http1Parser::HeadAction::Abort;
+  return Http1Parser::HeadAction::Proceed;
+}
+
+bool DownstreamConnection::startExchange(HttpHead& head) {
+  in_exchange_ = true;
+  client_http10_ = head.http_major == 1 && head.http_minor == 0;
+  head_request_ = head.method() == "HEAD";
+  keep_alive_ = parser_.keepAlive() && !stop_requested_;
+  uv_timer_stop(&timer_);
+  timer_kind_ = Timer::None;
+
+  if (head.method() == "CONNECT" || !onlyChunked(head)) {
+    reject(ProxyError::NotImplemented);
+    return false;
+  }
+  // RFC 9112 §3.2: an HTTP/1.1 request needs exactly one Host.
+  const size_t hosts = head.count("host");
+  if (hosts > 1 || (hosts == 0 && !client_http10_)) {
+    reject(ProxyError::BadRequest);
+    return false;
+  }
+  const uint64_t max_body = config().limits.max_body_bytes;
+  if (parser_.chunked()) {
+    request_framing_ = BodyFraming::Chunked;
+  } else if (auto cl = parser_.contentLength(); cl && *cl > 0) {
+    request_framing_ = BodyFraming::Length;
+    request_length_ = *cl;
+    if (max_body && *cl > max_body) {
+      reject(ProxyError::BodyTooLarge);
+      return false;
+    }
+  } else {
+    request_framing_ = BodyFraming::None;
+  }
+  upgrade_requested_ = head.get("upgrade").has_value() && [&] {
+    for (size_t i = 0; i < head.fieldCount(); ++i) {
+      if (equalsIgnoreCase(head.name(i), "connection") && listContainsToken(head.value(i), "upgrade")) {
+        return true;
+      }
+    }
+    return false;
+  }();
+
+  const HeadView view(head, peer_);
+  const auto decision = snapshot_->router->route(view, routing::AllUsable());
+  reason_ = routing::reasonName(decision.reason);
+  if (!decision.found()) {
+    reject(ProxyError::NoBackend);
+    return false;
+  }
+  backend_ = decision.backend;
+
+  // Only an HTTP/1.0 request may lack Host; the backend's address stands in for it then.
+  std::string authority;
+  if (hosts == 0) {
+    const auto& backend = snapshot_->router->backends()[backend_];
+    authority = backend.host + ":" + std::to_string(backend.port);
+  }
+  UpstreamRequestOptions opts;
+  opts.framing = request_framing_;
+  opts.content_length = request_length_;
+  opts.upgrade = upgrade_requested_;
+  opts.forwarded_headers = config().forwarding.x_forwarded_for;
+  opts.peer_trusted = routing::anyContains(config().forwarding.trusted_proxies, peer_);
+  opts.peer_address = peer_;
+  opts.backend_authority = authority;
+  scratch_.clear();
+  buildUpstreamRequest(head, opts, scratch_);
+  if (!connectUpstream()) return false;
+
+  if (request_framing_ != BodyFraming::None && !client_http10_) {
+    if (auto expect = head.get("expect"); expect && equalsIgnoreCase(*expect, "100-continue")) {
+      write(kContinue);
+    }
+  }
+  if (request_framing_ != BodyFraming::None) armTimer(Timer::Body, config().timeouts.client_idle);
+  return !closed_;
+}
+
+bool DownstreamConnection::connectUpstream() {
+  const auto& backend = snapshot_->router->backends()[backend_];
+  auto acquired = worker_.pool().acquire(backend, config());
+  if (!acquired.conn) {
+    reject(ProxyError::UpstreamConnectFailed);
+    return false;
+  }
+  upstream_ = acquired.conn;
+  upstream_->attach(this, head_request_);
+  upstream_->send(scratch_);
+  return upstream_ != nullptr;  // send() may have failed the exchange synchronously
+}
+
+bool DownstreamConnection::onBody(std::string_view data) {
+  bytes_in_ += data.size();
+  const uint64_t max_body = config().limits.max_body_bytes;
+  if (max_body && bytes_in_ > max_body) {
+    if (!response_started_) {
+      reject(ProxyError::BodyTooLarge);
+    } else {
+      close();
+    }
+    return false;
+  }
+  if (!upstream_) return true;  // the exchange already failed; keep parsing to find its end
+  if (request_framing_ == BodyFraming::Chunked) {
+    char buf[24];
+    upstream_->send(chunkHeader(data.size(), buf), data, "\r\n");
+  } else {
+    upstream_->send(data);
+  }
+  if (upstream_ && upstream_->backlogged()) {
+    body_paused_ = true;
+    stopReading();
+  }
+  return !closed_;
+}
+
+void DownstreamConnection::onMessageComplete() {
+  request_done_ = true;
+  if (timer_kind_ == Timer::Body) {
+    uv_timer_stop(&timer_);
+    timer_kind_ = Timer::None;
+  }
+  if (!upstream_) return;
+  if (request_framing_ == BodyFraming::Chunked) upstream_->send("0\r\n\r\n");
+  if (upstream_) {
+    upstream_->requestComplete(static_cast<uint64_t>(config().timeouts.upstream_response.count()));
+  }
+}
+
+void DownstreamConnection::reject(ProxyError error) {
+  status_ = statusFor(error);
+  logExchange(errorName(error));
+  if (upstream_) {
+    upstream_->detach();
+    upstream_->close();
+    upstream_ = nullptr;
+  }
+  keep_alive_ = false;
+  write(responseFor(error));
+  startLinger();
+}
+
+// ---- response side ----------------------------------------------------------------------------
+
+void DownstreamConnection::onUpstreamHead(const HttpHead& head) {
+  response_started_ = true;
+  status_ = head.status;
+  ClientResponseOptions opts;
+  if (head.status == 101 && upgrade_requested_) {
+    opts.upgrade = true;
+    tunnel_ = true;
+    response_framing_ = BodyFraming::None;
+  } else if (head_request_ || head.status == 204 || head.status == 304) {
+    response_framing_ = BodyFraming::None;
+    opts.keep_content_length = head.status != 204;
+  } else if (auto cl = head.get("content-length"); cl && !head.get("transfer-encoding")) {
+    // llhttp already rejected malformed or conflicting lengths, so this parse cannot fail.
+    uint64_t n = 0;
+    std::from_chars(cl->data(), cl->data() + cl->size(), n);
+    response_framing_ = BodyFraming::Length;
+    opts.content_length = n;
+  } else if (!client_http10_) {
+    response_framing_ = BodyFraming::Chunked;  // chunked or close-delimited upstream: re-chunk
+  } else {
+    response_framing_ = BodyFraming::UntilClose;  // HTTP/1.0 has no chunking: end by closing
+    keep_alive_ = false;
+  }
+  // A refused upgrade leaves the client expecting another protocol on this connection.
+  if (upgrade_requested_ && !tunnel_) keep_alive_ = false;
+  // A response that starts before the request body ended leaves the client stream mid-message.
+  if (!request_done_) keep_alive_ = false;
+  opts.framing = response_framing_;
+  opts.keep_alive = keep_alive_;
+  opts.client_http10 = client_http10_;
+  scratch_.clear();
+  buildClientResponse(head, opts, scratch_);
+  write(scratch_);
+  if (tunnel_) {
+    uv_timer_stop(&timer_);
+    timer_kind_ = Timer::None;
+    // Bytes the client sent after its upgrade request belong to the new protocol.
+    if (!pending_.empty() && upstream_) {
+      std::string early;
+      early.swap(pending_);
+      upstream_->send(early);
+    }
+    startReading();
+  }
+}
+
+void DownstreamConnection::onUpstreamBody(std::string_view data) {
+  bytes_out_ += data.size();
+  if (response_framing_ == BodyFraming::Chunked) {
+    char buf[24];
+    write(chunkHeader(data.size(), buf), data, "\r\n");
+  } else {
+    write(data);
+  }
+  if (!closed_ && upstream_ && queuedBytes(stream()) > kHighWater) {
+    upstream_paused_ = true;
+    upstream_->pauseReading();
+  }
+}
+
+void DownstreamConnection::onUpstreamComplete() {
+  if (response_framing_ == BodyFraming::Chunked) write("0\r\n\r\n");
+  if (closed_) return;
+  UpstreamConnection* up = upstream_;
+  upstream_ = nullptr;
+  if (up) {
+    up->detach();
+    if (request_done_) {
+      worker_.pool().release(up, config());
+    } else {
+      up->close();
+    }
+  }
+  finishExchange();
+}
+
+void DownstreamConnection::onUpstreamError(ProxyError error, bool response_started) {
+  UpstreamConnection* failed = upstream_;
+  upstream_ = nullptr;
+  if (response_started_ || response_started) {
+    // Part of the response already went out: all we can do is cut the client off.
+    logExchange(errorName(error));
+    close();
+    return;
+  }
+  // A pooled connection the backend closed meanwhile: resend a bodiless request on another one.
+  const bool stale = failed && failed->wasReused() &&
+                     (error == ProxyError::UpstreamReset || error == ProxyError::UpstreamBadResponse);
+  if (stale && request_framing_ == BodyFraming::None && upstream_attempts_ < kMaxStaleRetries) {
+    ++upstream_attempts_;
+    if (connectUpstream() && request_done_ && upstream_) {
+      upstream_->requestComplete(static_cast<uint64_t>(config().timeouts.upstream_response.count()));
+    }
+    return;
+  }
+  reject(error);
+}
+
+void DownstreamConnection::onUpstreamDrained() {
+  if (body_paused_) {
+    body_paused_ = false;
+    startReading();
+  }
+}
+
+void DownstreamConnection::onTunnelData(std::string_view data) {
+  bytes_out_ += data.size();
+  write(data);
+  if (!closed_ && upstream_ && queuedBytes(stream()) > kHighWater) {
+    upstream_paused_ = true;
+    upstream_->pauseReading();
+  }
+}
+
+void DownstreamConnection::onTunnelEof() {
+  upstream_ = nullptr;
+  logExchange();
+  closeAfterFlush();
+}
+
+void DownstreamConnection::finishExchange() {
+  logExchange();
+  if (!keep_alive_ || stop_requested_) {
+    closeAfterFlush();
+    return;
+  }
+  resetExchange();
+  armTimer(Timer::Idle, config().timeouts.client_idle);
+  parser_.resume();
+  if (!pending_.empty()) {
+    std::string next;
+    next.swap(pending_);
+    armTimer(Timer::Header, config().timeouts.client_header);
+    feed(next.data(), next.size());
+    if (closed_) return;
+  }
+  if (!(in_exchange_ && request_done_) && !body_paused_) startReading();
+}
+
+void DownstreamConnection::resetExchange() {
+  in_exchange_ = request_done_ = response_started_ = false;
+  head_request_ = upgrade_requested_ = false;
+  upstream_paused_ = body_paused_ = false;
+  request_framing_ = response_framing_ = BodyFraming::None;
+  bytes_in_ = bytes_out_ = request_length_ = 0;
+  status_ = 0;
+  upstream_attempts_ = 0;
+  backend_ = routing::kNoBackend;
+  reason_ = {};
+}
+
+void DownstreamConnection::logExchange(std::string_view reason_override) {
+  auto& log = worker_.accessLog();
+  if (!log.enabled()) return;
+  const auto& head = parser_.head();
+  AccessRecord r;
+  r.client = peer_;
+  r.method = head.method();
+  r.target = head.target();
+  r.status = status_;
+  r.bytes_in = bytes_in_;
+  r.bytes_out = bytes_out_;
+  r.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started_);
+  r.backend = backend_ == routing::kNoBackend ? std::string_view("-")
+                                               : std::string_view(snapshot_->router->backends()[backend_].key);
+  r.reason = reason_override.empty() ? reason_ : reason_override;
+  log.log(r);
+}
+
+// ---- writing, timers, closing -----------------------------------------------------------------
+
+void DownstreamConnection::write(std::string_view a, std::string_view b, std::string_view c) {
+  if (closed_) return;
+  if (writeTo(stream(), {a, b, c}, onWrite) < 0) close();
+}
+
+void DownstreamConnection::onWrite(uv_stream_t* s, int status) {
+  auto* self = static_cast<DownstreamConnection*>(s->data);
+  if (status == UV_ECANCELED || self->closed_) return;
+  if (status < 0) {
+    self->close();
+    return;
+  }
+  const size_t queued = queuedBytes(s);
+  if (self->closing_after_write_ && queued == 0) {
+    self->closing_after_write_ = false;
+    self->startLinger();
+    return;
+  }
+  if (self->upstream_paused_ && queued < kLowWater) {
+    self->upstream_paused_ = false;
+    if (self->upstream_) self->upstream_->resumeReading();
+  }
+}
+
+void DownstreamConnection::closeAfterFlush() {
+  stopReading();
+  if (queuedBytes(stream()) == 0) {
+    startLinger();
+  } else {
+    closing_after_write_ = true;
+  }
+}
+
+void DownstreamConnection::startLinger() {
+  if (closed_ || lingering_) return;
+  if (queuedBytes(stream()) > 0) {
+    closing_after_write_ = true;
+    stopReading();
+    return;
+  }
+  lingering_ = true;
+  if (uv_shutdown(&shutdown_req_, stream(), onShutdown) != 0) {
+    close();
+    return;
+  }
+  armTimer(Timer::Linger, kLinger);
+  startReading();
+}
+
+void DownstreamConnection::onShutdown(uv_shutdown_t* req, int status) {
+  auto* self = static_cast<DownstreamConnection*>(req->data);
+  if (status < 0 && status != UV_ECANCELED && !self->closed_) self->close();
+}
+
+void DownstreamConnection::armTimer(Timer kind, std::chrono::milliseconds ms) {
+  timer_kind_ = kind;
+  uv_timer_start(&timer_, onTimer, static_cast<uint64_t>(ms.count()), 0);
+}
+
+void DownstreamConnection::onTimer(uv_timer_t* t) {
+  auto* self = static_cast<DownstreamConnection*>(t->data);
+  switch (self->timer_kind_) {
+  case Timer::Header:
+    // Nothing received yet: a silent close. A partial head: tell the client why.
+    if (self->parser_.inMessage()) {
+      self->reject(ProxyError::ClientHeaderTimeout);
+    } else {
+      self->close();
+    }
+    break;
+  case Timer::Body:
+    if (!self->response_started_) {
+      self->reject(ProxyError::ClientHeaderTimeout);
+    } else {
+      self->close();
+    }
+    break;
+  default:
+    self->close();
+    break;
+  }
+}
+
+} // namespace tether::proxy

@@ -1,0 +1,187 @@
+// tether's entry point: flags, the initial load (fatal on error), the data plane, and a small
+// control loop on the main thread that turns signals into actions:
+//   SIGTERM/SIGINT  graceful stop (in-flight requests get timeouts.graceful_shutdown), exit 0
+//   SIGHUP          re-read the config off the loop (uv_queue_work); a bad file keeps the old one
+
+#include <uv.h>
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "config/config_loader.h"
+#include "config/snapshot.h"
+#include "proxy/server.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: tether --config FILE     run the load balancer\n"
+    "       tether --check FILE      validate FILE; print FILE:LINE:COL: message per problem\n"
+    "       tether --version\n"
+    "       tether --help\n"
+    "\n"
+    "Signals: SIGTERM/SIGINT stop gracefully; SIGHUP reloads the config file.\n";
+
+using tether::config::ConfigErrors;
+
+void printErrors(const ConfigErrors& errors) {
+  for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.toString().c_str());
+}
+
+// Owns the control loop's handles; lives on main()'s stack for the process lifetime and closes
+// every handle before the loop is closed.
+class Control {
+public:
+  Control(std::string path, tether::proxy::Server& server, uint64_t version)
+      : path_(std::move(path)), server_(server), version_(version) {
+    uv_loop_init(&loop_);
+    for (auto* s : {&sigterm_, &sigint_, &sighup_}) {
+      uv_signal_init(&loop_, s);
+      s->data = this;
+    }
+    uv_signal_start(&sigterm_, onStop, SIGTERM);
+    uv_signal_start(&sigint_, onStop, SIGINT);
+    uv_signal_start(&sighup_, onReload, SIGHUP);
+  }
+
+  int run() {
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    return uv_loop_close(&loop_);
+  }
+
+private:
+  struct ReloadWork {
+    uv_work_t req;
+    Control* self;
+    std::string path;
+    uint64_t version;
+    tether::config::LoadResult result{ConfigErrors{}};
+    tether::config::SnapshotConstSharedPtr snapshot;
+  };
+
+  static void onStop(uv_signal_t* s, int signum) {
+    auto* self = static_cast<Control*>(s->data);
+    spdlog::info("signal {}: stopping gracefully", signum);
+    self->stopping_ = true;
+    for (auto* h : {&self->sigterm_, &self->sigint_, &self->sighup_}) {
+      uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
+    }
+    // The loop ends once these handles and any reload in progress are done; main() then stops
+    // the server, which waits for in-flight requests.
+  }
+
+  static void onReload(uv_signal_t* s, int) {
+    auto* self = static_cast<Control*>(s->data);
+    if (self->reloading_) {
+      self->reload_again_ = true;
+      return;
+    }
+    self->startReload();
+  }
+
+  void startReload() {
+    reloading_ = true;
+    auto* w = new ReloadWork{};
+    w->req.data = w;
+    w->self = this;
+    w->path = path_;
+    w->version = version_ + 1;
+    uv_queue_work(&loop_, &w->req, doReload, afterReload);
+  }
+
+  // Thread pool: file I/O, YAML parsing and table building stay off every event loop.
+  static void doReload(uv_work_t* req) {
+    auto* w = static_cast<ReloadWork*>(req->data);
+    w->result = tether::config::loadConfigFile(w->path);
+    if (w->result.ok()) {
+      w->snapshot = tether::config::buildSnapshot(std::move(w->result.config()), w->version);
+    }
+  }
+
+  static void afterReload(uv_work_t* req, int) {
+    std::unique_ptr<ReloadWork> w(static_cast<ReloadWork*>(req->data));
+    Control* self = w->self;
+    self->reloading_ = false;
+    if (!w->snapshot) {
+      spdlog::warn("reload of {} rejected; the running config stays", w->path);
+      for (const auto& e : w->result.errors()) spdlog::warn("{}", e.toString());
+    } else if (!self->stopping_) {
+      self->version_ = w->version;
+      self->server_.publish(w->snapshot);
+      spdlog::info("reloaded {} (config version {})", w->path, w->version);
+    }
+    if (self->reload_again_ && !self->stopping_) {
+      self->reload_again_ = false;
+      self->startReload();
+    }
+  }
+
+  std::string path_;
+  tether::proxy::Server& server_;
+  uint64_t version_;
+  uv_loop_t loop_;
+  uv_signal_t sigterm_, sigint_, sighup_;
+  bool stopping_ = false;
+  bool reloading_ = false;
+  bool reload_again_ = false;
+};
+
+int check(const std::string& path) {
+  auto result = tether::config::loadConfigFile(path);
+  if (!result.ok()) {
+    printErrors(result.errors());
+    return 1;
+  }
+  std::printf("%s: ok\n", path.c_str());
+  return 0;
+}
+
+int runServer(const std::string& path) {
+  auto result = tether::config::loadConfigFile(path);
+  if (!result.ok()) {
+    printErrors(result.errors());
+    return 1;
+  }
+  const auto level = spdlog::level::from_str(result.config().logging.level);
+  spdlog::set_level(level);
+  auto snapshot = tether::config::buildSnapshot(std::move(result.config()), 1);
+  tether::proxy::Server server(snapshot);
+  if (auto err = server.start()) {
+    std::fprintf(stderr, "tether: %s\n", err->c_str());
+    return 1;
+  }
+  for (size_t i = 0; i < snapshot->config.listen.size(); ++i) {
+    auto addr = snapshot->config.listen[i];
+    addr.port = server.ports()[i];
+    spdlog::info("tether {} listening on {} with {} workers, {} backends", TETHER_VERSION,
+                 addr.toString(), server.workerCount(), snapshot->config.backends.size());
+  }
+  Control control(path, server, 1);
+  const int rc = control.run();
+  server.shutdown();
+  spdlog::info("stopped");
+  return (rc == 0 && server.loopsClosedCleanly()) ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  // Process logs go to stderr; the access log has its own sink.
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z [%l] %v");
+  if (argc == 2 && (!std::strcmp(argv[1], "--version") || !std::strcmp(argv[1], "-V"))) {
+    std::printf("tether %s\n", TETHER_VERSION);
+    return 0;
+  }
+  if (argc == 2 && (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h"))) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (argc == 3 && !std::strcmp(argv[1], "--check")) return check(argv[2]);
+  if (argc == 3 && !std::strcmp(argv[1], "--config")) return runServer(argv[2]);
+  std::fputs(kUsage, stderr);
+  return 2;
+}

@@ -1,0 +1,78 @@
+#include "proxy/upstream_pool.h"
+
+#include <algorithm>
+
+#include "proxy/upstream_connection.h"
+
+namespace tether::proxy {
+
+namespace {
+
+std::string poolKey(const routing::Backend& b) {
+  std::string key;
+  key.reserve(b.host.size() + 7);
+  key.append(b.host).push_back(':');
+  key.append(std::to_string(b.port));
+  return key;
+}
+
+bool toSockaddr(const routing::Backend& b, sockaddr_storage& out) {
+  if (uv_ip4_addr(b.host.c_str(), b.port, reinterpret_cast<sockaddr_in*>(&out)) == 0) return true;
+  return uv_ip6_addr(b.host.c_str(), b.port, reinterpret_cast<sockaddr_in6*>(&out)) == 0;
+}
+
+} // namespace
+
+UpstreamPool::Acquired UpstreamPool::acquire(const routing::Backend& backend,
+                                             const config::Config& config) {
+  std::string key = poolKey(backend);
+  auto it = idle_.find(key);
+  if (it != idle_.end() && !it->second.empty()) {
+    UpstreamConnection* conn = it->second.back();
+    it->second.pop_back();
+    return {conn, true};
+  }
+  sockaddr_storage addr{};
+  if (!toSockaddr(backend, addr)) return {nullptr, false};
+  auto* conn = new UpstreamConnection(worker_, *this, std::move(key));
+  live_.insert(conn);
+  conn->connect(addr, static_cast<uint64_t>(config.timeouts.connect.count()));
+  return {conn, false};
+}
+
+void UpstreamPool::release(UpstreamConnection* conn, const config::Config& config) {
+  if (!conn->reusable()) {
+    conn->close();
+    return;
+  }
+  auto& list = idle_[conn->poolKey()];
+  if (list.size() >= config.upstream.max_idle_per_backend) {
+    conn->close();
+    return;
+  }
+  conn->becomeIdle(static_cast<uint64_t>(config.upstream.idle_timeout.count()));
+  list.push_back(conn);
+}
+
+void UpstreamPool::forget(UpstreamConnection* conn) {
+  live_.erase(conn);
+  auto it = idle_.find(conn->poolKey());
+  if (it == idle_.end()) return;
+  auto& list = it->second;
+  list.erase(std::remove(list.begin(), list.end(), conn), list.end());
+}
+
+void UpstreamPool::closeAll() {
+  // close() calls forget(), which edits live_: iterate over a copy.
+  std::vector<UpstreamConnection*> all(live_.begin(), live_.end());
+  for (auto* c : all) c->close();
+  idle_.clear();
+}
+
+size_t UpstreamPool::idleCount() const {
+  size_t n = 0;
+  for (const auto& [k, v] : idle_) n += v.size();
+  return n;
+}
+
+} // namespace tether::proxy

@@ -1,0 +1,131 @@
+#include "proxy/worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include "proxy/downstream_connection.h"
+#include "proxy/listener.h"
+
+namespace tether::proxy {
+
+Worker::Worker(uint32_t index, config::SnapshotConstSharedPtr snapshot, std::vector<int> listen_fds,
+               AccessLog& access_log)
+    : index_(index), read_buf_(new char[kReadBufferSize]), snapshot_(std::move(snapshot)),
+      listen_fds_(std::move(listen_fds)), pool_(*this), access_log_(access_log) {
+  uv_loop_init(&loop_);
+  uv_async_init(&loop_, &async_, onAsync);
+  uv_timer_init(&loop_, &stop_timer_);
+  async_.data = this;
+  stop_timer_.data = this;
+  for (int fd : listen_fds_) listeners_.push_back(new Listener(*this, fd));
+}
+
+Worker::~Worker() { join(); }
+
+void Worker::start() {
+  // Listening starts before the thread so the caller can connect as soon as start() returns.
+  for (auto* l : listeners_) {
+    const int rc = l->start();
+    if (rc < 0) spdlog::error("worker {}: listen failed: {}", index_, uv_strerror(rc));
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::publish(config::SnapshotConstSharedPtr snapshot) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    latest_ = std::move(snapshot);
+  }
+  uv_async_send(&async_);
+}
+
+void Worker::requestStop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_requested_ = true;
+  }
+  uv_async_send(&async_);
+}
+
+void Worker::run() {
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  // Every owner closed its handles; a non-zero result here means a leaked handle.
+  const int rc = uv_loop_close(&loop_);
+  if (rc != 0) {
+    clean_ = false;
+    spdlog::error("worker {}: loop closed with live handles ({})", index_, uv_strerror(rc));
+    uv_walk(&loop_, [](uv_handle_t* h, void*) {
+      spdlog::error("  leaked handle type {}", uv_handle_type_name(h->type));
+    }, nullptr);
+  }
+}
+
+void Worker::onAsync(uv_async_t* h) { static_cast<Worker*>(h->data)->onAsyncImpl(); }
+
+void Worker::onAsyncImpl() {
+  config::SnapshotConstSharedPtr next;
+  bool stop = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    next = std::move(latest_);
+    stop = stop_requested_;
+  }
+  if (next) snapshot_ = std::move(next);  // new requests use it; in-flight ones hold their own
+  if (stop && !stopping_) beginStop();
+}
+
+void Worker::accept(uv_stream_t* server) {
+  auto* conn = new DownstreamConnection(*this);
+  if (uv_accept(server, conn->stream()) != 0) {
+    conn->close();
+    return;
+  }
+  if (connections_.size() >= snapshot_->config.limits.max_connections || stopping_) {
+    conn->close();  // over the limit: refuse cheaply rather than degrade everyone
+    return;
+  }
+  connections_.insert(conn);
+  conn->start();
+}
+
+void Worker::onConnectionClosed(DownstreamConnection* conn) {
+  connections_.erase(conn);
+  if (stopping_) maybeFinish();
+}
+
+void Worker::beginStop() {
+  stopping_ = true;
+  for (auto* l : listeners_) l->close();
+  listeners_.clear();
+  // Idle connections close now; busy ones close after their current response.
+  std::vector<DownstreamConnection*> conns(connections_.begin(), connections_.end());
+  for (auto* c : conns) c->stopGracefully();
+  const auto grace = static_cast<uint64_t>(snapshot_->config.timeouts.graceful_shutdown.count());
+  uv_timer_start(&stop_timer_, onStopTimer, grace, 0);
+  maybeFinish();
+}
+
+void Worker::onStopTimer(uv_timer_t* t) { static_cast<Worker*>(t->data)->forceClose(); }
+
+void Worker::forceClose() {
+  std::vector<DownstreamConnection*> conns(connections_.begin(), connections_.end());
+  if (!conns.empty()) {
+    spdlog::warn("worker {}: graceful_shutdown elapsed, closing {} connections", index_,
+                 conns.size());
+  }
+  for (auto* c : conns) c->close();
+  maybeFinish();
+}
+
+void Worker::maybeFinish() {
+  if (finished_ || !connections_.empty()) return;
+  finished_ = true;
+  pool_.closeAll();
+  uv_close(reinterpret_cast<uv_handle_t*>(&stop_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+}
+
+} // namespace tether::proxy

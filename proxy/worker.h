@@ -1,0 +1,87 @@
+#pragma once
+// Worker: one thread running one libuv loop with its own listeners, client connections and
+// upstream pool. Workers share nothing on the request path except the immutable snapshot and the
+// thread-safe access log.
+//
+// Cross-thread: publish() and requestStop() may be called from any thread. They store the latest
+// value under a mutex and wake the loop with uv_async_send, which coalesces: only the latest
+// snapshot matters (style.md §4.5, §4.9 rule 7). Everything else is loop thread only.
+// Owns its loop and every handle on it; the thread ends once uv_loop_close() has run.
+
+#include <uv.h>
+
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "config/snapshot.h"
+#include "proxy/upstream_pool.h"
+
+namespace tether::proxy {
+
+class AccessLog;
+class DownstreamConnection;
+class Listener;
+
+class Worker {
+public:
+  Worker(uint32_t index, config::SnapshotConstSharedPtr snapshot, std::vector<int> listen_fds,
+         AccessLog& access_log);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Control thread.
+  void start();
+  void publish(config::SnapshotConstSharedPtr snapshot);
+  void requestStop();
+  void join();
+  bool closedCleanly() const { return clean_; }
+
+  // Loop thread.
+  uv_loop_t* loop() { return &loop_; }
+  // One read buffer per loop: reads are parsed to completion inside the read callback and
+  // whatever must outlive it is copied, so idle connections hold no buffer (h2o does the same).
+  uv_buf_t readBuffer() { return uv_buf_init(read_buf_.get(), kReadBufferSize); }
+  const config::SnapshotConstSharedPtr& snapshot() const { return snapshot_; }
+  UpstreamPool& pool() { return pool_; }
+  AccessLog& accessLog() { return access_log_; }
+  bool stopping() const { return stopping_; }
+  void accept(uv_stream_t* server);
+  void onConnectionClosed(DownstreamConnection* conn);
+
+  static constexpr unsigned kReadBufferSize = 64 * 1024;
+
+private:
+  void run();
+  void onAsyncImpl();
+  void beginStop();
+  void maybeFinish();
+  void forceClose();
+  static void onAsync(uv_async_t* h);
+  static void onStopTimer(uv_timer_t* t);
+
+  uint32_t index_;
+  uv_loop_t loop_;
+  uv_async_t async_;
+  uv_timer_t stop_timer_;
+  std::unique_ptr<char[]> read_buf_;
+  config::SnapshotConstSharedPtr snapshot_;
+  std::vector<int> listen_fds_;
+  std::vector<Listener*> listeners_;
+  std::unordered_set<DownstreamConnection*> connections_;
+  UpstreamPool pool_;
+  AccessLog& access_log_;
+  std::thread thread_;
+  bool stopping_ = false;
+  bool finished_ = false;
+  bool clean_ = true;
+
+  std::mutex mu_;  // guards the two fields below (written by the control thread)
+  config::SnapshotConstSharedPtr latest_;
+  bool stop_requested_ = false;
+};
+
+} // namespace tether::proxy

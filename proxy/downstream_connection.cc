@@ -73,6 +73,7 @@ void DownstreamConnection::start() {
     }
     peer_ = name;
   }
+  started_ = std::chrono::steady_clock::now();
   armTimer(Timer::Header, config().timeouts.client_header);
   startReading();
 }
@@ -149,6 +150,7 @@ void DownstreamConnection::onReadImpl(ssize_t nread, const uv_buf_t* buf) {
     return;
   }
   if (!in_exchange_ && timer_kind_ == Timer::Idle) {
+    started_ = std::chrono::steady_clock::now();  // a new request begins
     armTimer(Timer::Header, config().timeouts.client_header);
   } else if (in_exchange_ && !request_done_) {
     armTimer(Timer::Body, config().timeouts.client_idle);
@@ -204,7 +206,6 @@ void DownstreamConnection::feed(const char* data, size_t len) {
 
 Http1Parser::HeadAction DownstreamConnection::onHead(HttpHead& head) {
   snapshot_ = worker_.snapshot();
-  started_ = std::chrono::steady_clock::now();
   if (!startExchange(head)) return Http1Parser::HeadAction::Abort;
   return Http1Parser::HeadAction::Proceed;
 }
@@ -483,6 +484,7 @@ void DownstreamConnection::finishExchange() {
   if (!pending_.empty()) {
     std::string next;
     next.swap(pending_);
+    started_ = std::chrono::steady_clock::now();
     armTimer(Timer::Header, config().timeouts.client_header);
     feed(next.data(), next.size());
     if (closed_) return;

@@ -7,7 +7,8 @@ namespace tether::proxy {
 // llhttp_t lives here so no other file includes llhttp.h.
 struct Http1Parser::Impl {
   llhttp_t parser;
-  Http1Parser* self;
+  const char* end = nullptr;     // end of the buffer being executed
+  bool value_line_ended = false; // the last value piece stopped at a line break
 
   static Http1Parser& of(llhttp_t* p) { return *static_cast<Http1Parser*>(p->data); }
 
@@ -42,8 +43,19 @@ struct Http1Parser::Impl {
     return checkSize(of(p));
   }
   static int onHeaderValue(llhttp_t* p, const char* at, size_t n) {
-    of(p).head_.appendFieldValue({at, n});
-    return checkSize(of(p));
+    // llhttp 8 accepts obs-fold even in strict mode: the continuation line arrives as another
+    // value piece after a line break. RFC 9112 §5.2 lets a server reject it, and we do, since a
+    // backend that unfolds differently could be desynchronised.
+    auto& s = of(p);
+    Impl& impl = *s.impl_;
+    if (impl.value_line_ended) return HPE_USER;
+    impl.value_line_ended = at + n < impl.end && (at[n] == '\r' || at[n] == '\n');
+    s.head_.appendFieldValue({at, n});
+    return checkSize(s);
+  }
+  static int onHeaderValueComplete(llhttp_t* p) {
+    of(p).impl_->value_line_ended = false;
+    return 0;
   }
   static int onHeadersComplete(llhttp_t* p) {
     auto& s = of(p);
@@ -84,6 +96,7 @@ struct Http1Parser::Impl {
       st.on_status = onStatus;
       st.on_header_field = onHeaderField;
       st.on_header_value = onHeaderValue;
+      st.on_header_value_complete = onHeaderValueComplete;
       st.on_headers_complete = onHeadersComplete;
       st.on_body = onBody;
       st.on_message_complete = onMessageComplete;
@@ -103,6 +116,7 @@ Http1Parser::Http1Parser(Type type, Handler& handler, uint32_t max_head_bytes)
 Http1Parser::~Http1Parser() = default;
 
 Http1Parser::Result Http1Parser::execute(const char* data, size_t len) {
+  impl_->end = data + len;
   const llhttp_errno_t err = llhttp_execute(&impl_->parser, data, len);
   switch (err) {
   case HPE_OK:
@@ -121,11 +135,15 @@ Http1Parser::Result Http1Parser::execute(const char* data, size_t len) {
 void Http1Parser::resume() { llhttp_resume(&impl_->parser); }
 
 Http1Parser::Status Http1Parser::finish() {
-  return llhttp_finish(&impl_->parser) == HPE_OK ? Status::Ok : Status::Error;
+  // on_message_complete pauses after every message, so a completed close-delimited body
+  // reports HPE_PAUSED here.
+  const llhttp_errno_t err = llhttp_finish(&impl_->parser);
+  return (err == HPE_OK || err == HPE_PAUSED) ? Status::Ok : Status::Error;
 }
 
 void Http1Parser::reset() {
   llhttp_reset(&impl_->parser);
+  impl_->value_line_ended = false;
   head_done_ = in_message_ = head_too_large_ = rejected_ = false;
 }
 

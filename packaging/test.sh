@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds, runs the whole suite through ctest,
+# then builds and runs it again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Used verbatim by .ci/run. Build dirs: build/ (RelWithDebInfo) and build-asan/ (Debug + ASan/UBSan).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packaging/setup.sh
+
+jobs=2
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure -j"$jobs" --timeout 180
+
+# Benchmarks run once as a smoke test: they must work, their numbers mean nothing here.
+if [[ -x build/bench/tether_routing_bench ]]; then
+  build/bench/tether_routing_bench --benchmark_min_time=0.01 > /dev/null
+  echo "benchmark smoke run: ok"
+fi
+
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTETHER_SANITIZE=ON -DTETHER_BUILD_BENCH=OFF
+cmake --build build-asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 300

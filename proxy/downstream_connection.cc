@@ -231,7 +231,8 @@ bool DownstreamConnection::startExchange(HttpHead& head) {
   const uint64_t max_body = config().limits.max_body_bytes;
   if (parser_.chunked()) {
     request_framing_ = BodyFraming::Chunked;
-  } else if (auto cl = parser_.contentLength(); cl && *cl > 0) {
+  } else if (auto cl = parser_.contentLength()) {
+    // Kept even when 0: some applications answer a POST without Content-Length with 411.
     request_framing_ = BodyFraming::Length;
     request_length_ = *cl;
     if (max_body && *cl > max_body) {
@@ -353,6 +354,14 @@ void DownstreamConnection::reject(ProxyError error) {
 // ---- response side ----------------------------------------------------------------------------
 
 void DownstreamConnection::onUpstreamHead(const HttpHead& head) {
+  if (head.status == 101 && !upgrade_requested_) {
+    // A protocol switch nobody asked for: the backend is broken, not the client.
+    UpstreamConnection* up = upstream_;
+    upstream_ = nullptr;
+    if (up) up->close();
+    reject(ProxyError::UpstreamBadResponse);
+    return;
+  }
   response_started_ = true;
   status_ = head.status;
   ClientResponseOptions opts;
@@ -440,7 +449,9 @@ void DownstreamConnection::onUpstreamError(ProxyError error, bool response_start
   // A pooled connection the backend closed meanwhile: resend a bodiless request on another one.
   const bool stale = failed && failed->wasReused() &&
                      (error == ProxyError::UpstreamReset || error == ProxyError::UpstreamBadResponse);
-  if (stale && request_framing_ == BodyFraming::None && upstream_attempts_ < kMaxStaleRetries) {
+  const bool bodiless = request_framing_ == BodyFraming::None ||
+                        (request_framing_ == BodyFraming::Length && request_length_ == 0);
+  if (stale && bodiless && upstream_attempts_ < kMaxStaleRetries) {
     ++upstream_attempts_;
     if (connectUpstream() && request_done_ && upstream_) {
       upstream_->requestComplete(static_cast<uint64_t>(config().timeouts.upstream_response.count()));

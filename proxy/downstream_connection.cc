@@ -415,7 +415,7 @@ void DownstreamConnection::onUpstreamBody(std::string_view data) {
   } else {
     write(data);
   }
-  if (!closed_ && upstream_ && queuedBytes(stream()) > kHighWater) {
+  if (!closed_ && upstream_ && outstanding() > kHighWater) {
     upstream_paused_ = true;
     upstream_->pauseReading();
   }
@@ -471,7 +471,7 @@ void DownstreamConnection::onUpstreamDrained() {
 void DownstreamConnection::onTunnelData(std::string_view data) {
   bytes_out_ += data.size();
   write(data);
-  if (!closed_ && upstream_ && queuedBytes(stream()) > kHighWater) {
+  if (!closed_ && upstream_ && outstanding() > kHighWater) {
     upstream_paused_ = true;
     upstream_->pauseReading();
   }
@@ -538,7 +538,30 @@ void DownstreamConnection::logExchange(std::string_view reason_override) {
 
 void DownstreamConnection::write(std::string_view a, std::string_view b, std::string_view c) {
   if (closed_) return;
+  if (corked_) {
+    out_.append(a).append(b).append(c);
+    if (out_.size() >= kHighWater) flush();
+    return;
+  }
   if (writeTo(stream(), {a, b, c}, onWrite) < 0) close();
+}
+
+void DownstreamConnection::flush() {
+  if (out_.empty() || closed_) return;
+  const int rc = writeTo(stream(), {out_}, onWrite);
+  out_.clear();
+  // A large gathered write must not stay allocated on an idle keep-alive connection.
+  if (out_.capacity() > 4096) std::string().swap(out_);
+  if (rc < 0) close();
+}
+
+void DownstreamConnection::onUpstreamReadEnd() {
+  corked_ = false;
+  flush();
+}
+
+size_t DownstreamConnection::outstanding() const {
+  return out_.size() + queuedBytes(reinterpret_cast<const uv_stream_t*>(&tcp_));
 }
 
 void DownstreamConnection::onWrite(uv_stream_t* s, int status) {
@@ -561,6 +584,7 @@ void DownstreamConnection::onWrite(uv_stream_t* s, int status) {
 }
 
 void DownstreamConnection::closeAfterFlush() {
+  flush();
   stopReading();
   if (queuedBytes(stream()) == 0) {
     startLinger();
@@ -571,6 +595,7 @@ void DownstreamConnection::closeAfterFlush() {
 
 void DownstreamConnection::startLinger() {
   if (closed_ || lingering_) return;
+  flush();
   if (queuedBytes(stream()) > 0) {
     closing_after_write_ = true;
     stopReading();

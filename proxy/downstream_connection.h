@@ -52,6 +52,8 @@ public:
   void onUpstreamDrained() override;
   void onTunnelData(std::string_view data) override;
   void onTunnelEof() override;
+  void onUpstreamReadBegin() override { corked_ = true; }
+  void onUpstreamReadEnd() override;
 
 private:
   enum class Timer { None = 0, Header, Idle, Body, Linger };
@@ -67,6 +69,8 @@ private:
   void logExchange(std::string_view reason_override = {});
   void resetExchange();
   void write(std::string_view a, std::string_view b = {}, std::string_view c = {});
+  void flush();
+  size_t outstanding() const;
   void closeAfterFlush();
   void startLinger();
   void armTimer(Timer kind, std::chrono::milliseconds ms);
@@ -90,6 +94,7 @@ private:
   std::string peer_;
   std::string pending_;       // bytes read past the current request (pipelining, tunnel)
   std::string scratch_;       // head serialisation buffer, reused
+  std::string out_;           // writes gathered while corked_, sent in one system call
   UpstreamConnection* upstream_ = nullptr;
   routing::BackendId backend_ = routing::kNoBackend;
   std::string_view reason_;
@@ -104,6 +109,7 @@ private:
   BodyFraming request_framing_ = BodyFraming::None;
   BodyFraming response_framing_ = BodyFraming::None;
   bool closed_ = false;
+  bool corked_ = false;
   bool reading_ = false;
   bool in_exchange_ = false;     // a request head was accepted and its response is not done
   bool request_done_ = false;    // the client sent the whole request

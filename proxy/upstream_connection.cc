@@ -194,7 +194,13 @@ void UpstreamConnection::onAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
 }
 
 void UpstreamConnection::onRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
-  static_cast<UpstreamConnection*>(s->data)->onReadImpl(nread, buf);
+  auto* self = static_cast<UpstreamConnection*>(s->data);
+  // The handler stays allocated for this whole callback even if it closes meanwhile: owners are
+  // freed only in close callbacks, which run later in the loop iteration.
+  Handler* h = self->handler_;
+  if (h) h->onUpstreamReadBegin();
+  self->onReadImpl(nread, buf);
+  if (h) h->onUpstreamReadEnd();
 }
 
 void UpstreamConnection::onReadImpl(ssize_t nread, const uv_buf_t* buf) {

@@ -39,6 +39,10 @@ public:
     virtual void onUpstreamDrained() = 0;
     virtual void onTunnelData(std::string_view data) = 0;
     virtual void onTunnelEof() = 0;
+    // Bracket the events of one read, so the handler can gather the writes they cause into one
+    // system call (a response head and its first body bytes usually arrive together).
+    virtual void onUpstreamReadBegin() {}
+    virtual void onUpstreamReadEnd() {}
   };
 
   UpstreamConnection(Worker& worker, UpstreamPool& pool, std::string pool_key);

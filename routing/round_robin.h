@@ -2,7 +2,7 @@
 // RoundRobin: weighted round robin, not sticky. The baseline every other strategy is compared to.
 //
 // The weighted order is precomputed with nginx's "smooth weighted round robin" so a backend of
-// weight 3 next to one of weight 1 yields a b a a a b ..., interleaved rather than in bursts.
+// weight 3 next to one of weight 1 yields a a b a, a a b a, ...: interleaved, not in bursts.
 // pick(counter, attempt) reads position (counter + attempt) of that order. Immutable; any thread.
 
 #include <vector>

@@ -1,0 +1,203 @@
+// Value checks for config fields (see validate.h). Every message here names the offending text and
+// shows what would have been accepted, because the person reading it is fixing a file by hand.
+
+#include "config/validate.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+
+namespace tether::config {
+namespace {
+
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+bool allDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), isDigit);
+}
+
+// Digits only, then from_chars: from_chars alone would accept a leading '-' for signed types and
+// we want "+5", " 5", "0x10" and "5.0" refused as well.
+std::optional<uint64_t> decimal(std::string_view s) {
+  if (!allDigits(s)) return std::nullopt;
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// Anything with a letter that failed inet_pton as IPv4 was meant as a name ("localhost",
+// "db.internal"), and deserves the "we do not resolve" explanation rather than "bad IPv4".
+bool looksLikeHostName(std::string_view host) {
+  return std::any_of(host.begin(), host.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); });
+}
+
+} // namespace
+
+ParseResult<Duration> parseDuration(std::string_view text) {
+  using R = ParseResult<Duration>;
+  const std::string hint = " (use e.g. 250ms, 10s, 2m, 1h)";
+  const std::string quoted = "'" + std::string(text) + "'";
+  size_t digits = 0;
+  while (digits < text.size() && isDigit(text[digits])) ++digits;
+  const std::string_view number = text.substr(0, digits);
+  const std::string_view unit = text.substr(digits);
+  if (number.empty()) return R::failure("invalid duration " + quoted + hint);
+  if (unit.empty()) return R::failure("invalid duration " + quoted + ": a unit is required" + hint);
+
+  uint64_t ms_per_unit = 0;
+  if (unit == "ms") ms_per_unit = 1;
+  else if (unit == "s") ms_per_unit = 1000;
+  else if (unit == "m") ms_per_unit = 60 * 1000;
+  else if (unit == "h") ms_per_unit = 60 * 60 * 1000;
+  else return R::failure("invalid duration " + quoted + hint);
+
+  const auto max_ms = static_cast<uint64_t>(kMaxDuration.count());
+  const auto n = decimal(number);
+  // A number too long for uint64 is just as much "too large" as 9000h.
+  if (!n || *n > max_ms / ms_per_unit) {
+    return R::failure("invalid duration " + quoted + ": larger than the maximum of " +
+                      std::to_string(max_ms / (60 * 60 * 1000)) + "h");
+  }
+  if (*n == 0) return R::failure("invalid duration " + quoted + ": must be greater than 0");
+  return R::success(Duration(static_cast<int64_t>(*n * ms_per_unit)));
+}
+
+ParseResult<uint64_t> parseUnsigned(std::string_view text, uint64_t min, uint64_t max) {
+  using R = ParseResult<uint64_t>;
+  const std::string range = std::to_string(min) + ".." + std::to_string(max);
+  if (!allDigits(text)) {
+    return R::failure("invalid number '" + std::string(text) + "' (expected a whole number in " +
+                      range + ")");
+  }
+  const auto v = decimal(text);
+  if (!v || *v < min || *v > max) {
+    return R::failure(std::string(text) + " is out of range (expected " + range + ")");
+  }
+  return R::success(*v);
+}
+
+ParseResult<bool> parseBool(std::string_view text) {
+  if (text == "true") return ParseResult<bool>::success(true);
+  if (text == "false") return ParseResult<bool>::success(false);
+  return ParseResult<bool>::failure("expected true or false, got '" + std::string(text) + "'");
+}
+
+ParseResult<SocketAddress> parseSocketAddress(std::string_view text, bool allow_port_zero) {
+  using R = ParseResult<SocketAddress>;
+  const std::string quoted = "'" + std::string(text) + "'";
+  const std::string hint =
+      " (expected IPv4:port or [IPv6]:port, e.g. 127.0.0.1:8080 or [::1]:8080)";
+
+  std::string_view host;
+  std::string_view port_text;
+  bool v6 = false;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos) {
+      return R::failure("invalid address " + quoted + ": missing ']'" + hint);
+    }
+    host = text.substr(1, close - 1);
+    const auto rest = text.substr(close + 1);
+    if (rest.empty() || rest.front() != ':') {
+      return R::failure("invalid address " + quoted + ": missing port" + hint);
+    }
+    port_text = rest.substr(1);
+    v6 = true;
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+      return R::failure("invalid address " + quoted + ": missing port" + hint);
+    }
+    host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) {
+      return R::failure("invalid address " + quoted +
+                        ": IPv6 addresses must be in brackets, e.g. [::1]:8080");
+    }
+  }
+  if (host.empty()) return R::failure("invalid address " + quoted + ": missing host" + hint);
+
+  // inet_pton needs a terminated string; 16 bytes holds either family.
+  const std::string host_str(host);
+  unsigned char raw[16];
+  const int family = v6 ? AF_INET6 : AF_INET;
+  if (inet_pton(family, host_str.c_str(), raw) != 1) {
+    if (!v6 && looksLikeHostName(host)) {
+      return R::failure("invalid address " + quoted +
+                        ": host names are not resolved; use a numeric IP address");
+    }
+    return R::failure("invalid address " + quoted + ": '" + host_str + "' is not a numeric " +
+                      (v6 ? "IPv6" : "IPv4") + " address" + hint);
+  }
+
+  const uint64_t min_port = allow_port_zero ? 0 : 1;
+  const auto port = decimal(port_text);
+  if (!port || *port < min_port || *port > 65535) {
+    return R::failure("invalid address " + quoted + ": port must be a number from " +
+                      std::to_string(min_port) + " to 65535");
+  }
+
+  char canonical[INET6_ADDRSTRLEN];
+  if (inet_ntop(family, raw, canonical, sizeof canonical) == nullptr) {
+    return R::failure("invalid address " + quoted + hint);  // cannot happen after inet_pton
+  }
+  SocketAddress addr;
+  addr.host = canonical;
+  addr.port = static_cast<uint16_t>(*port);
+  return R::success(std::move(addr));
+}
+
+std::optional<std::string> checkBackendName(std::string_view name) {
+  if (name.empty()) return std::string("backend name must not be empty");
+  constexpr size_t kMaxName = 255;  // fits in a cookie value and a log column
+  if (name.size() > kMaxName) {
+    return "backend name is longer than " + std::to_string(kMaxName) + " characters";
+  }
+  for (char c : name) {
+    if (c <= ' ' || c >= 0x7f) {
+      return "backend name '" + std::string(name) +
+             "' must be printable ASCII without spaces or control characters";
+    }
+  }
+  return std::nullopt;
+}
+
+const std::vector<std::string_view>& knownStrategies() {
+  static const std::vector<std::string_view> names = {
+      "round_robin", "ring", "maglev", "rendezvous", "jump", "multiprobe", "random",
+      "ip_hash_modulo"};
+  return names;
+}
+
+const std::vector<std::string_view>& availableStrategies() {
+  // Must match what buildSnapshot() can construct.
+  static const std::vector<std::string_view> names = {"round_robin"};
+  return names;
+}
+
+std::optional<std::string> checkStrategy(std::string_view name) {
+  const auto& available = availableStrategies();
+  if (std::find(available.begin(), available.end(), name) != available.end()) return std::nullopt;
+  const auto& known = knownStrategies();
+  if (std::find(known.begin(), known.end(), name) != known.end()) {
+    return "strategy '" + std::string(name) + "' is not available in this build (available: " +
+           joinNames(available) + ")";
+  }
+  return "unknown strategy '" + std::string(name) + "' (valid in this build: " +
+         joinNames(available) + ")";
+}
+
+std::string joinNames(const std::vector<std::string_view>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ", ";
+    out += n;
+  }
+  return out;
+}
+
+} // namespace tether::config

@@ -1,0 +1,61 @@
+#pragma once
+// Value checks for config fields: text in, a typed value or a human-readable reason out.
+//
+// Kept apart from the YAML walk (config_loader.cc) so every rule about what a duration, address or
+// number may look like lives in one place and is tested without building documents. Nothing here
+// knows about yaml-cpp, positions or key paths: the loader prefixes "path: " and adds line:col.
+// Pure functions; any thread. Never throws (bad input is a ParseResult carrying a message).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/config_model.h"
+
+namespace tether::config {
+
+template <class T> struct ParseResult {
+  std::optional<T> value;  // set on success
+  std::string error;       // set on failure: a full sentence fragment, no key path
+
+  bool ok() const { return value.has_value(); }
+  static ParseResult success(T v) { return {std::move(v), {}}; }
+  static ParseResult failure(std::string e) { return {std::nullopt, std::move(e)}; }
+};
+
+// The longest duration accepted. Far beyond any sensible timeout, and far below the point where
+// adding it to a steady_clock time point (nanoseconds in int64) could overflow.
+constexpr Duration kMaxDuration = std::chrono::hours(24 * 365);
+
+// "250ms", "10s", "2m", "1h". A unit is required (a bare "10" is ambiguous) and the value must be
+// greater than zero and at most kMaxDuration.
+ParseResult<Duration> parseDuration(std::string_view text);
+
+// A plain decimal number in [min, max]: no sign, no hex, no spaces, no trailing characters.
+ParseResult<uint64_t> parseUnsigned(std::string_view text, uint64_t min, uint64_t max);
+
+// Exactly "true" or "false". YAML 1.1's yes/no/on/off are refused: they surprise people.
+ParseResult<bool> parseBool(std::string_view text);
+
+// "IPv4:port" or "[IPv6]:port" with a numeric host (host names are not resolved). The host is
+// stored in canonical inet_ntop form so "[0::1]:80" and "[::1]:80" are the same identity. Port 0
+// ("any free port") only when `allow_port_zero`, which listeners use and backends must not.
+ParseResult<SocketAddress> parseSocketAddress(std::string_view text, bool allow_port_zero);
+
+// Backend names become identities in logs, headers and stick-table entries, so they must be
+// non-empty printable ASCII without spaces. Returns the reason when `name` is unacceptable.
+std::optional<std::string> checkBackendName(std::string_view name);
+
+// Strategies known to tether, and the subset this build can construct (see snapshot.cc).
+const std::vector<std::string_view>& knownStrategies();
+const std::vector<std::string_view>& availableStrategies();
+// The reason `name` cannot be used, or nullopt when it is available.
+std::optional<std::string> checkStrategy(std::string_view name);
+
+// "a, b, c": for "expected one of: ..." messages.
+std::string joinNames(const std::vector<std::string_view>& names);
+
+} // namespace tether::config

@@ -1,0 +1,79 @@
+#pragma once
+// FieldReader: typed reads of yaml-cpp nodes with positioned, path-named errors. Internal to
+// config/ (it exposes yaml-cpp types); only config_loader.cc uses it.
+//
+// Split from the loader so the schema (which keys exist, what each one means) reads as one table
+// in config_loader.cc, while the mechanics every key shares live here: shape checks, unknown and
+// duplicate keys, "where to point" for implicit nulls, and 0-based marks turned 1-based. Nothing
+// here throws on bad content; every problem becomes a ConfigError and the walk goes on.
+// Single-threaded: one FieldReader per load.
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config_error.h"
+#include "config/config_model.h"
+
+namespace tether::config {
+
+// A node of the document plus what to call it and where to point at it.
+struct Field {
+  YAML::Node node;
+  std::string path;   // "timeouts.connect", "backends[1].address"; "" for the document itself
+  YAML::Mark anchor;  // the owning key's (or list's) position
+
+  // The node's own position, or the anchor's when the node has none worth showing.
+  YAML::Mark mark() const;
+  // The path, or "top level" for the document.
+  std::string label() const;
+  // Field for `value` under `key` in this map, e.g. "timeouts" + "connect".
+  Field child(const YAML::Node& key, const YAML::Node& value) const;
+  // Field for the `index`th element of this list, e.g. "backends[2]".
+  Field item(const YAML::Node& value, size_t index) const;
+};
+
+// "a map", "a list", "'text'" or "nothing": for "expected X, got Y" messages.
+std::string describeNode(const YAML::Node& node);
+
+using FieldRead = std::function<void(const Field&)>;
+struct KeyRule {
+  std::string_view name;
+  FieldRead read;
+};
+
+class FieldReader {
+public:
+  explicit FieldReader(std::string file) : file_(std::move(file)) {}
+
+  // `at` is yaml-cpp's 0-based mark; a null mark becomes 0:0.
+  void error(const YAML::Mark& at, std::string message);
+  // "PATH: message" at the field's mark.
+  void error(const Field& f, const std::string& message);
+  bool failed() const { return !errors_.empty(); }
+  ConfigErrors take() { return std::move(errors_); }
+
+  // Runs the rule for each key of the map `f`; unknown and duplicate keys are errors. Returns
+  // the keys seen, so callers can report missing required ones.
+  std::set<std::string> readMap(const Field& f, const std::vector<KeyRule>& rules);
+  // True when `f` is a scalar; otherwise reports "expected <expected>, got ...".
+  bool expectScalar(const Field& f, const std::string& expected);
+
+  // Each reader leaves `out` untouched on error.
+  void readDuration(const Field& f, Duration& out);
+  void readUnsigned(const Field& f, uint64_t min, uint64_t max, uint64_t& out);
+  void readUnsigned(const Field& f, uint32_t min, uint32_t max, uint32_t& out);
+  void readBool(const Field& f, bool& out);
+  void readChoice(const Field& f, const std::vector<std::string_view>& choices, std::string& out);
+
+private:
+  std::string file_;
+  ConfigErrors errors_;
+};
+
+} // namespace tether::config

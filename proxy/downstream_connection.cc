@@ -51,8 +51,8 @@ bool onlyChunked(const HttpHead& head) {
 } // namespace
 
 DownstreamConnection::DownstreamConnection(Worker& worker)
-    : worker_(worker), snapshot_(worker.snapshot()),
-      parser_(Http1Parser::Type::Request, *this, worker.snapshot()->config.limits.max_header_bytes) {
+    : worker_(worker), generation_(worker.generation()),
+      parser_(Http1Parser::Type::Request, *this, worker.config().limits.max_header_bytes) {
   uv_tcp_init(worker_.loop(), &tcp_);
   uv_timer_init(worker_.loop(), &timer_);
   tcp_.data = this;
@@ -205,7 +205,7 @@ void DownstreamConnection::feed(const char* data, size_t len) {
 // ---- request side -----------------------------------------------------------------------------
 
 Http1Parser::HeadAction DownstreamConnection::onHead(HttpHead& head) {
-  snapshot_ = worker_.snapshot();
+  generation_ = worker_.generation();
   if (!startExchange(head)) return Http1Parser::HeadAction::Abort;
   return Http1Parser::HeadAction::Proceed;
 }
@@ -252,7 +252,7 @@ bool DownstreamConnection::startExchange(HttpHead& head) {
   }();
 
   const HeadView view(head, peer_);
-  const auto decision = snapshot_->router->route(view, routing::AllUsable());
+  const auto decision = router().route(view, *generation_->states);
   reason_ = routing::reasonName(decision.reason);
   if (!decision.found()) {
     reject(ProxyError::NoBackend);
@@ -263,7 +263,7 @@ bool DownstreamConnection::startExchange(HttpHead& head) {
   // Only an HTTP/1.0 request may lack Host; the backend's address stands in for it then.
   std::string authority;
   if (hosts == 0) {
-    const auto& backend = snapshot_->router->backends()[backend_];
+    const auto& backend = router().backends()[backend_];
     authority = backend.host + ":" + std::to_string(backend.port);
   }
   UpstreamRequestOptions opts;
@@ -288,7 +288,7 @@ bool DownstreamConnection::startExchange(HttpHead& head) {
 }
 
 bool DownstreamConnection::connectUpstream() {
-  const auto& backend = snapshot_->router->backends()[backend_];
+  const auto& backend = router().backends()[backend_];
   auto acquired = worker_.pool().acquire(backend, config());
   if (!acquired.conn) {
     reject(ProxyError::UpstreamConnectFailed);
@@ -529,7 +529,7 @@ void DownstreamConnection::logExchange(std::string_view reason_override) {
   r.duration = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - started_);
   r.backend = backend_ == routing::kNoBackend ? std::string_view("-")
-                                               : std::string_view(snapshot_->router->backends()[backend_].key);
+                                               : std::string_view(router().backends()[backend_].key);
   r.reason = reason_override.empty() ? reason_ : reason_override;
   log.log(r);
 }

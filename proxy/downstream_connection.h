@@ -17,7 +17,7 @@
 #include <chrono>
 #include <string>
 
-#include "config/snapshot.h"
+#include "proxy/generation.h"
 #include "proxy/error_response.h"
 #include "proxy/http1_parser.h"
 #include "proxy/message_rewriter.h"
@@ -76,7 +76,8 @@ private:
   void armTimer(Timer kind, std::chrono::milliseconds ms);
   void startReading();
   void stopReading();
-  const config::Config& config() const { return snapshot_->config; }
+  const config::Config& config() const { return generation_->snapshot->config; }
+  const routing::Router& router() const { return *generation_->snapshot->router; }
 
   static void onAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
   static void onRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
@@ -89,7 +90,7 @@ private:
   uv_tcp_t tcp_;
   uv_timer_t timer_;
   uv_shutdown_t shutdown_req_;
-  config::SnapshotConstSharedPtr snapshot_;  // held for the whole exchange
+  GenerationConstSharedPtr generation_;  // pinned for the whole exchange
   Http1Parser parser_;
   std::string peer_;
   std::string pending_;       // bytes read past the current request (pipelining, tunnel)

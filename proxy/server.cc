@@ -13,7 +13,8 @@
 
 namespace tether::proxy {
 
-Server::Server(config::SnapshotConstSharedPtr snapshot) : snapshot_(std::move(snapshot)) {}
+Server::Server(config::SnapshotConstSharedPtr snapshot)
+    : generation_(makeGeneration(std::move(snapshot), nullptr)) {}
 
 Server::~Server() { shutdown(); }
 
@@ -21,7 +22,7 @@ std::optional<std::string> Server::start() {
   if (started_) return "already started";
   // A peer that closes while we write must produce EPIPE, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
-  const auto& cfg = snapshot_->config;
+  const auto& cfg = generation_->snapshot->config;
   uint32_t n = cfg.workers;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
 
@@ -44,7 +45,7 @@ std::optional<std::string> Server::start() {
   }
   for (uint32_t i = 0; i < n; ++i) {
     workers_.push_back(
-        std::make_unique<Worker>(i, snapshot_, std::move(fds_per_worker[i]), *access_log_));
+        std::make_unique<Worker>(i, generation_, std::move(fds_per_worker[i]), *access_log_));
   }
   for (auto& w : workers_) w->start();
   started_ = true;
@@ -52,8 +53,8 @@ std::optional<std::string> Server::start() {
 }
 
 void Server::publish(config::SnapshotConstSharedPtr snapshot) {
-  snapshot_ = snapshot;
-  for (auto& w : workers_) w->publish(snapshot);
+  generation_ = makeGeneration(std::move(snapshot), generation_.get());
+  for (auto& w : workers_) w->publish(generation_);
 }
 
 void Server::shutdown() {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/snapshot.h"
+#include "proxy/generation.h"
 
 namespace tether::proxy {
 
@@ -35,7 +36,12 @@ public:
   const std::vector<uint16_t>& ports() const { return ports_; }
 
   // Hands a new snapshot to every worker; requests in flight keep the one they started with.
+  // Backend states carry over by backend name.
   void publish(config::SnapshotConstSharedPtr snapshot);
+
+  // The state table of the current generation (health checks and the admin API write it).
+  health::BackendStates& backendStates() { return *generation_->states; }
+  const config::Snapshot& snapshot() const { return *generation_->snapshot; }
 
   // Graceful stop: stop accepting, let in-flight requests finish for up to graceful_shutdown,
   // then close everything. Returns once every worker loop is closed. Idempotent.
@@ -47,7 +53,7 @@ public:
   uint32_t workerCount() const { return static_cast<uint32_t>(workers_.size()); }
 
 private:
-  config::SnapshotConstSharedPtr snapshot_;
+  GenerationConstSharedPtr generation_;
   std::unique_ptr<AccessLog> access_log_;  // outlives the workers that write to it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<uint16_t> ports_;

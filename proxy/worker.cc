@@ -7,9 +7,9 @@
 
 namespace tether::proxy {
 
-Worker::Worker(uint32_t index, config::SnapshotConstSharedPtr snapshot, std::vector<int> listen_fds,
+Worker::Worker(uint32_t index, GenerationConstSharedPtr generation, std::vector<int> listen_fds,
                AccessLog& access_log)
-    : index_(index), read_buf_(new char[kReadBufferSize]), snapshot_(std::move(snapshot)),
+    : index_(index), read_buf_(new char[kReadBufferSize]), generation_(std::move(generation)),
       listen_fds_(std::move(listen_fds)), pool_(*this), access_log_(access_log) {
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &async_, onAsync);
@@ -34,10 +34,10 @@ void Worker::join() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Worker::publish(config::SnapshotConstSharedPtr snapshot) {
+void Worker::publish(GenerationConstSharedPtr generation) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    latest_ = std::move(snapshot);
+    latest_ = std::move(generation);
   }
   uv_async_send(&async_);
 }
@@ -66,14 +66,14 @@ void Worker::run() {
 void Worker::onAsync(uv_async_t* h) { static_cast<Worker*>(h->data)->onAsyncImpl(); }
 
 void Worker::onAsyncImpl() {
-  config::SnapshotConstSharedPtr next;
+  GenerationConstSharedPtr next;
   bool stop = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     next = std::move(latest_);
     stop = stop_requested_;
   }
-  if (next) snapshot_ = std::move(next);  // new requests use it; in-flight ones hold their own
+  if (next) generation_ = std::move(next);  // new requests use it; in-flight ones hold their own
   if (stop && !stopping_) beginStop();
 }
 
@@ -83,7 +83,7 @@ void Worker::accept(uv_stream_t* server) {
     conn->close();
     return;
   }
-  if (connections_.size() >= snapshot_->config.limits.max_connections || stopping_) {
+  if (connections_.size() >= config().limits.max_connections || stopping_) {
     conn->close();  // over the limit: refuse cheaply rather than degrade everyone
     return;
   }
@@ -103,7 +103,7 @@ void Worker::beginStop() {
   // Idle connections close now; busy ones close after their current response.
   std::vector<DownstreamConnection*> conns(connections_.begin(), connections_.end());
   for (auto* c : conns) c->stopGracefully();
-  const auto grace = static_cast<uint64_t>(snapshot_->config.timeouts.graceful_shutdown.count());
+  const auto grace = static_cast<uint64_t>(config().timeouts.graceful_shutdown.count());
   uv_timer_start(&stop_timer_, onStopTimer, grace, 0);
   maybeFinish();
 }

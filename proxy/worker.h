@@ -16,7 +16,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "config/snapshot.h"
+#include "proxy/generation.h"
 #include "proxy/upstream_pool.h"
 
 namespace tether::proxy {
@@ -27,7 +27,7 @@ class Listener;
 
 class Worker {
 public:
-  Worker(uint32_t index, config::SnapshotConstSharedPtr snapshot, std::vector<int> listen_fds,
+  Worker(uint32_t index, GenerationConstSharedPtr generation, std::vector<int> listen_fds,
          AccessLog& access_log);
   ~Worker();
   Worker(const Worker&) = delete;
@@ -35,7 +35,7 @@ public:
 
   // Control thread.
   void start();
-  void publish(config::SnapshotConstSharedPtr snapshot);
+  void publish(GenerationConstSharedPtr generation);
   void requestStop();
   void join();
   bool closedCleanly() const { return clean_; }
@@ -45,7 +45,8 @@ public:
   // One read buffer per loop: reads are parsed to completion inside the read callback and
   // whatever must outlive it is copied, so idle connections hold no buffer (h2o does the same).
   uv_buf_t readBuffer() { return uv_buf_init(read_buf_.get(), kReadBufferSize); }
-  const config::SnapshotConstSharedPtr& snapshot() const { return snapshot_; }
+  const GenerationConstSharedPtr& generation() const { return generation_; }
+  const config::Config& config() const { return generation_->snapshot->config; }
   UpstreamPool& pool() { return pool_; }
   AccessLog& accessLog() { return access_log_; }
   bool stopping() const { return stopping_; }
@@ -68,7 +69,7 @@ private:
   uv_async_t async_;
   uv_timer_t stop_timer_;
   std::unique_ptr<char[]> read_buf_;
-  config::SnapshotConstSharedPtr snapshot_;
+  GenerationConstSharedPtr generation_;
   std::vector<int> listen_fds_;
   std::vector<Listener*> listeners_;
   std::unordered_set<DownstreamConnection*> connections_;
@@ -80,7 +81,7 @@ private:
   bool clean_ = true;
 
   std::mutex mu_;  // guards the two fields below (written by the control thread)
-  config::SnapshotConstSharedPtr latest_;
+  GenerationConstSharedPtr latest_;
   bool stop_requested_ = false;
 };
 

@@ -1,0 +1,26 @@
+#pragma once
+// Generation: what a worker serves with at one moment: the immutable config snapshot plus the
+// backend state table that belongs to it. Published whole; an exchange pins the generation it
+// started with, so a reload never changes anything under a request in flight.
+// Immutable pointer pair; the states inside are relaxed atomics shared by all workers.
+
+#include <memory>
+
+#include "config/snapshot.h"
+#include "health/backend_states.h"
+
+namespace tether::proxy {
+
+struct Generation {
+  config::SnapshotConstSharedPtr snapshot;
+  health::BackendStatesSharedPtr states;
+};
+
+using GenerationConstSharedPtr = std::shared_ptr<const Generation>;
+
+// A generation for `snapshot` whose backend states are carried over from `previous` by backend
+// name (style.md rule 4: identity is the name, never the index). New backends start ready.
+GenerationConstSharedPtr makeGeneration(config::SnapshotConstSharedPtr snapshot,
+                                        const Generation* previous);
+
+} // namespace tether::proxy

@@ -25,8 +25,8 @@ class FixedRequest : public RequestView {
 public:
   std::string_view method() const override { return "GET"; }
   std::string_view target() const override { return "/api/v1/cart?id=42"; }
-  std::optional<std::string_view> header(std::string_view name) const override {
-    if (name == "cookie") return std::string_view("DEMOSESSION=0123456789abcdef0123456789abcdef");
+  std::optional<std::string_view> headerAt(std::string_view name, size_t index) const override {
+    if (name == "cookie" && index == 0) return std::string_view("DEMOSESSION=0123456789abcdef0123456789abcdef");
     return std::nullopt;
   }
   std::string_view peerAddress() const override { return "10.1.2.3"; }

@@ -29,8 +29,51 @@ struct BackendConfig {
   uint32_t weight = 1;    // 1..1000
 };
 
+// One source of the session key, tried in order; the first present in a request wins.
+struct KeySourceConfig {
+  enum class Kind { Cookie = 0, Header, Query, SourceIp };
+  Kind kind = Kind::Cookie;
+  std::string name;                            // cookie/header/query parameter name
+  std::vector<routing::Cidr> trusted_proxies;  // source_ip: take the client from X-Forwarded-For
+                                               // only when the TCP peer is one of these
+};
+
+struct AffinityCookieConfig {
+  bool enabled = false;                // true when the `affinity_cookie` map is present
+  std::string name = "tether_affinity";
+  Duration ttl = 24h;                  // absolute lifetime from first issue
+  Duration idle_ttl = 0ms;             // 0 = none; else expires after this long unused
+  std::string path = "/";
+  std::string domain;                  // empty = host-only
+  bool secure = false;
+  bool http_only = true;
+  std::string same_site = "Lax";       // Strict | Lax | None | "" (omit)
+  std::vector<std::string> attributes; // extra attributes appended verbatim
+  std::vector<std::string> secrets;    // first signs, all verify (rotation); required, >= 16 bytes
+};
+
+struct StickTableConfig {
+  bool enabled = false;                // true when the `stick_table` map is present
+  uint64_t size = 1000000;             // entries; least recently used evicted beyond it
+  Duration idle_ttl = 30min;           // an entry unused this long expires
+  std::string persist;                 // file written on graceful shutdown, loaded at start
+};
+
 struct RoutingConfig {
-  std::string strategy = "round_robin";
+  std::string strategy = "round_robin";  // ring|maglev|rendezvous|jump|multiprobe|round_robin|
+                                         // random|ip_hash_modulo
+  std::vector<KeySourceConfig> key;      // empty = no session key
+  std::string on_missing_key = "assign"; // assign | round_robin | random | reject
+  uint64_t hash_seed = 0;                // XXH3 seed for keys and backend names
+  double balance_factor = 0;             // bounded loads c; 0 = off; else > 1.0
+  std::string load_metric = "sessions";  // sessions | requests
+  uint32_t ring_points_per_weight = 160; // ring.points_per_weight
+  uint32_t maglev_table_size = 65537;    // maglev.table_size, prime
+  uint32_t multiprobe_probes = 21;       // multiprobe.probes
+  std::vector<std::string> jump_slots;   // jump.slots: backend names, "" = removed (tombstone)
+  AffinityCookieConfig affinity_cookie;
+  StickTableConfig stick_table;
+  std::string learn_cookie;              // learn bindings from this Set-Cookie; "" = off
 };
 
 struct TimeoutsConfig {

@@ -28,8 +28,8 @@ public:
   HeadView(const HttpHead& head, std::string_view peer) : head_(head), peer_(peer) {}
   std::string_view method() const override { return head_.method(); }
   std::string_view target() const override { return head_.target(); }
-  std::optional<std::string_view> header(std::string_view name) const override {
-    return head_.get(name);
+  std::optional<std::string_view> headerAt(std::string_view name, size_t index) const override {
+    return head_.getAt(name, index);
   }
   std::string_view peerAddress() const override { return peer_; }
 

@@ -72,9 +72,9 @@ std::string_view HttpHead::value(size_t i) const {
   return trimOws({raw_.data() + fields_[i].value_off, fields_[i].value_len});
 }
 
-std::optional<std::string_view> HttpHead::get(std::string_view n) const {
+std::optional<std::string_view> HttpHead::getAt(std::string_view n, size_t index) const {
   for (size_t i = 0; i < fields_.size(); ++i) {
-    if (equalsIgnoreCase(name(i), n)) return value(i);
+    if (equalsIgnoreCase(name(i), n) && index-- == 0) return value(i);
   }
   return std::nullopt;
 }

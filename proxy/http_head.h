@@ -46,7 +46,9 @@ public:
   std::string_view name(size_t i) const { return {raw_.data() + fields_[i].name_off, fields_[i].name_len}; }
   std::string_view value(size_t i) const;
   // First field with this name, or nullopt.
-  std::optional<std::string_view> get(std::string_view name) const;
+  std::optional<std::string_view> get(std::string_view name) const { return getAt(name, 0); }
+  // The index-th field with this name, or nullopt.
+  std::optional<std::string_view> getAt(std::string_view name, size_t index) const;
   size_t count(std::string_view name) const;
 
   // Bytes of the head as received (request line + fields), for limits.

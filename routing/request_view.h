@@ -15,7 +15,10 @@ public:
   // The request-target as sent (path and query string).
   virtual std::string_view target() const = 0;
   // First header with this name (case-insensitive), or nullopt.
-  virtual std::optional<std::string_view> header(std::string_view name) const = 0;
+  std::optional<std::string_view> header(std::string_view name) const { return headerAt(name, 0); }
+  // The index-th header with this name (0-based), or nullopt: several Cookie headers, repeated
+  // X-Forwarded-For.
+  virtual std::optional<std::string_view> headerAt(std::string_view name, size_t index) const = 0;
   // Numeric address of the TCP peer ("127.0.0.1", "::1").
   virtual std::string_view peerAddress() const = 0;
 };

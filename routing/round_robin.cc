@@ -1,5 +1,6 @@
 #include "routing/round_robin.h"
 
+#include <algorithm>
 #include <numeric>
 
 namespace tether::routing {
@@ -28,9 +29,17 @@ RoundRobin::RoundRobin(const BackendList& backends)
   }
 }
 
-BackendId RoundRobin::pick(uint64_t counter, uint32_t attempt) const {
-  if (order_.empty()) return kNoBackend;
-  return order_[(counter + attempt) % order_.size()];
+uint32_t RoundRobin::candidates(uint64_t counter, BackendId* out, uint32_t max) const {
+  const uint32_t want = std::min(max, backend_count_);
+  uint32_t n = 0;
+  // The order holds every backend at least once, so one lap finds `want` distinct ones.
+  for (size_t i = 0; i < order_.size() && n < want; ++i) {
+    const BackendId id = order_[(counter + i) % order_.size()];
+    bool seen = false;
+    for (uint32_t j = 0; j < n; ++j) seen = seen || out[j] == id;
+    if (!seen) out[n++] = id;
+  }
+  return n;
 }
 
 } // namespace tether::routing

@@ -3,7 +3,7 @@
 //
 // The weighted order is precomputed with nginx's "smooth weighted round robin" so a backend of
 // weight 3 next to one of weight 1 yields a a b a, a a b a, ...: interleaved, not in bursts.
-// pick(counter, attempt) reads position (counter + attempt) of that order. Immutable; any thread.
+// candidates(counter) walks that order from position `counter`. Immutable; any thread.
 
 #include <vector>
 
@@ -16,9 +16,8 @@ public:
   explicit RoundRobin(const BackendList& backends);
 
   // routing::Strategy
-  BackendId pick(uint64_t counter, uint32_t attempt) const override;
+  uint32_t candidates(uint64_t counter, BackendId* out, uint32_t max) const override;
   uint32_t backendCount() const override { return backend_count_; }
-  uint32_t attemptBound() const override { return static_cast<uint32_t>(order_.size()); }
   bool sticky() const override { return false; }
   std::string_view name() const override { return "round_robin"; }
 

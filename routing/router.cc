@@ -10,12 +10,10 @@ RouteDecision Router::route(const RequestView& /*request*/, const BackendFilter&
   if (n == 0) return {};
   // Non-sticky strategies ignore the key; a shared counter spreads requests across workers.
   const uint64_t hash = counter_.fetch_add(1, std::memory_order_relaxed);
-  const uint32_t max_attempts = strategy_->attemptBound();
-  for (uint32_t attempt = 0; attempt < max_attempts; ++attempt) {
-    const BackendId id = strategy_->pick(hash, attempt);
-    if (id != kNoBackend && filter.usable(id)) {
-      return {id, RouteDecision::Reason::Fallback};
-    }
+  BackendId buf[kMaxCandidates];
+  const uint32_t got = strategy_->candidates(hash, buf, kMaxCandidates);
+  for (uint32_t i = 0; i < got; ++i) {
+    if (filter.usable(buf[i])) return {buf[i], RouteDecision::Reason::Fallback};
   }
   return {};
 }

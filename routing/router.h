@@ -29,6 +29,9 @@ public:
 
 class Router {
 public:
+  // Candidates examined per request; config/ caps the backend count at this.
+  static constexpr uint32_t kMaxCandidates = 1024;
+
   Router(BackendList backends, StrategyConstSharedPtr strategy);
 
   RouteDecision route(const RequestView& request, const BackendFilter& filter) const;

@@ -1,10 +1,10 @@
 #pragma once
-// Strategy: one placement algorithm (round robin now; ring, maglev, rendezvous, jump, multiprobe
-// and the naive baselines in the routing issue), behind one interface.
+// Strategy: one placement algorithm behind one interface: ring, maglev, rendezvous, jump,
+// multiprobe, and the non-sticky or naive baselines round_robin, random, ip_hash_modulo.
 //
 // A strategy is built once per snapshot from the backend list and is immutable afterwards; it is
 // shared by every worker thread. It never knows about health: it yields an ordered candidate
-// sequence (attempt 0 = first choice, 1 = next, ...) and the Router skips candidates that are not
+// sequence (first choice, then the next ones) and the Router skips candidates that are not
 // usable, so a health flap never rebuilds anything (see ../shared/style.md §4.4).
 
 #include <cstdint>
@@ -18,14 +18,13 @@ namespace tether::routing {
 class Strategy {
 public:
   virtual ~Strategy() = default;
-  // Candidate `attempt` for `hash`. Sticky strategies derive it from the session key's hash;
-  // non-sticky ones (round_robin) receive a per-request counter instead. May repeat a backend;
-  // callers skip repeats and stop after a bounded number of attempts.
-  virtual BackendId pick(uint64_t hash, uint32_t attempt) const = 0;
+  // Writes up to `max` DISTINCT backends into `out`, in this key's order of preference (first
+  // choice first), and returns how many it wrote: min(max, backendCount()). Deterministic for a
+  // given hash and backend set. Sticky strategies receive the session key's hash; non-sticky ones
+  // (round_robin, random) receive a per-request counter or random number instead. Never allocates.
+  virtual uint32_t candidates(uint64_t hash, BackendId* out, uint32_t max) const = 0;
   virtual uint32_t backendCount() const = 0;
-  // Attempts after which every backend has been offered at least once.
-  virtual uint32_t attemptBound() const = 0;
-  // True when the same key must always map to the same first choice.
+  // True when the same key always yields the same preference order.
   virtual bool sticky() const = 0;
   virtual std::string_view name() const = 0;
 };

@@ -8,6 +8,17 @@
 namespace tether::routing {
 namespace {
 
+BackendId first(const RoundRobin& rr, uint64_t counter) {
+  BackendId out[8];
+  return rr.candidates(counter, out, 8) ? out[0] : kNoBackend;
+}
+
+std::vector<BackendId> all(const RoundRobin& rr, uint64_t counter) {
+  std::vector<BackendId> out(rr.backendCount() + 1);
+  out.resize(rr.candidates(counter, out.data(), static_cast<uint32_t>(out.size())));
+  return out;
+}
+
 BackendList makeBackends(std::initializer_list<uint32_t> weights) {
   BackendList list;
   uint16_t port = 9001;
@@ -23,16 +34,15 @@ TEST_CASE("round robin: equal weights alternate", "[routing]") {
   RoundRobin rr(makeBackends({1, 1, 1}));
   CHECK(rr.order() == std::vector<BackendId>{0, 1, 2});
   CHECK(rr.backendCount() == 3);
-  CHECK(rr.attemptBound() == 3);
   CHECK_FALSE(rr.sticky());
   CHECK(rr.name() == "round_robin");
-  CHECK(rr.pick(0, 0) == 0);
-  CHECK(rr.pick(1, 0) == 1);
-  CHECK(rr.pick(2, 0) == 2);
-  CHECK(rr.pick(3, 0) == 0);
-  // attempt shifts along the same order, so a retry tries the next backend.
-  CHECK(rr.pick(0, 1) == 1);
-  CHECK(rr.pick(2, 2) == 1);
+  CHECK(first(rr, 0) == 0);
+  CHECK(first(rr, 1) == 1);
+  CHECK(first(rr, 2) == 2);
+  CHECK(first(rr, 3) == 0);
+  // The candidate list continues along the same order, so a retry tries the next backend.
+  CHECK(all(rr, 0) == std::vector<BackendId>{0, 1, 2});
+  CHECK(all(rr, 2) == std::vector<BackendId>{2, 0, 1});
 }
 
 TEST_CASE("round robin: weights 3 and 1 interleave smoothly", "[routing]") {
@@ -45,15 +55,16 @@ TEST_CASE("round robin: weights 3 and 1 interleave smoothly", "[routing]") {
   RoundRobin rr(makeBackends({3, 1}));
   REQUIRE(rr.order() == std::vector<BackendId>{0, 0, 1, 0});
   std::vector<BackendId> picks;
-  for (uint64_t c = 0; c < 8; ++c) picks.push_back(rr.pick(c, 0));
+  for (uint64_t c = 0; c < 8; ++c) picks.push_back(first(rr, c));
   CHECK(picks == std::vector<BackendId>{0, 0, 1, 0, 0, 0, 1, 0});
+  // Candidates are distinct even though the order repeats a.
+  CHECK(all(rr, 0) == std::vector<BackendId>{0, 1});
 }
 
 TEST_CASE("round robin: weights are reduced by their gcd", "[routing]") {
   // Given weights 100 and 100, expect an order of length 2, not 200.
   RoundRobin equal(makeBackends({100, 100}));
   CHECK(equal.order() == std::vector<BackendId>{0, 1});
-  CHECK(equal.attemptBound() == 2);
 
   // Given weights 6 and 4 (gcd 2), expect the order of weights 3 and 2: a b a b a.
   RoundRobin reduced(makeBackends({6, 4}));
@@ -67,13 +78,12 @@ TEST_CASE("round robin: each backend appears weight/gcd times", "[routing]") {
 }
 
 TEST_CASE("round robin: no backends picks nothing", "[routing]") {
-  // Given an empty backend list, expect kNoBackend and zero bounds.
+  // Given an empty backend list, expect no candidates.
   RoundRobin rr(BackendList{});
   CHECK(rr.order().empty());
   CHECK(rr.backendCount() == 0);
-  CHECK(rr.attemptBound() == 0);
-  CHECK(rr.pick(0, 0) == kNoBackend);
-  CHECK(rr.pick(12345, 7) == kNoBackend);
+  CHECK(first(rr, 0) == kNoBackend);
+  CHECK(all(rr, 12345).empty());
 }
 
 } // namespace

@@ -15,7 +15,9 @@ class FakeRequest : public RequestView {
 public:
   std::string_view method() const override { return "GET"; }
   std::string_view target() const override { return "/"; }
-  std::optional<std::string_view> header(std::string_view) const override { return std::nullopt; }
+  std::optional<std::string_view> headerAt(std::string_view, size_t) const override {
+    return std::nullopt;
+  }
   std::string_view peerAddress() const override { return "127.0.0.1"; }
 };
 

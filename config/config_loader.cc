@@ -31,6 +31,7 @@ namespace {
 
 constexpr uint64_t kMaxWorkers = 256;  // far above any core count we deploy on
 constexpr uint32_t kMaxIdlePerBackend = 1000000;  // same ceiling as max_connections
+constexpr uint32_t kMaxReceiveBuffer = 64u << 20;       // SO_RCVBUF above this is a typo
 
 class Loader : public FieldReader {
 public:
@@ -219,7 +220,9 @@ void Loader::readDocument(const YAML::Node& root, Config& c) {
                 {"max_connections", number(1u, 1000000u, c.limits.max_connections)}})},
       {"upstream", section({{"max_idle_per_backend",
                              number(0u, kMaxIdlePerBackend, c.upstream.max_idle_per_backend)},
-                            {"idle_timeout", duration(c.upstream.idle_timeout)}})},
+                            {"idle_timeout", duration(c.upstream.idle_timeout)},
+                            {"receive_buffer",
+                             number(0u, kMaxReceiveBuffer, c.upstream.receive_buffer)}})},
       {"forwarding",
        section({{"x_forwarded_for", [&](const Field& f) { readBool(f, fw.x_forwarded_for); }},
                 {"trusted_proxies",

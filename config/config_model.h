@@ -93,6 +93,10 @@ struct LimitsConfig {
 struct UpstreamConfig {
   uint32_t max_idle_per_backend = 64;  // per worker
   Duration idle_timeout = 30s;         // idle pooled connection is closed after this
+  // SO_RCVBUF of backend sockets, bytes; 0 = kernel autotuning. Bounded by default because a
+  // paused read (client slower than backend) otherwise lets the kernel buffer up to
+  // net.ipv4.tcp_rmem[2] (32 MiB on some hosts) per connection.
+  uint32_t receive_buffer = 262144;
 };
 
 struct ForwardingConfig {

@@ -13,18 +13,24 @@ constexpr size_t kHighWater = 64 * 1024;
 constexpr size_t kLowWater = 16 * 1024;
 } // namespace
 
-UpstreamConnection::UpstreamConnection(Worker& worker, UpstreamPool& pool, std::string pool_key)
+UpstreamConnection::UpstreamConnection(Worker& worker, UpstreamPool& pool, std::string pool_key,
+                                       int family)
     : worker_(worker), pool_(pool), pool_key_(std::move(pool_key)),
       parser_(Http1Parser::Type::Response, *this, 64 * 1024) {
-  uv_tcp_init(worker_.loop(), &tcp_);
+  uv_tcp_init_ex(worker_.loop(), &tcp_, static_cast<unsigned>(family));
   uv_timer_init(worker_.loop(), &timer_);
   tcp_.data = this;
   timer_.data = this;
   connect_req_.data = this;
 }
 
-void UpstreamConnection::connect(const sockaddr_storage& addr, uint64_t timeout_ms) {
+void UpstreamConnection::connect(const sockaddr_storage& addr, uint64_t timeout_ms,
+                                 uint32_t receive_buffer) {
   uv_tcp_nodelay(&tcp_, 1);
+  if (receive_buffer > 0) {
+    int size = static_cast<int>(receive_buffer);
+    uv_recv_buffer_size(reinterpret_cast<uv_handle_t*>(&tcp_), &size);
+  }
   const int rc =
       uv_tcp_connect(&connect_req_, &tcp_, reinterpret_cast<const sockaddr*>(&addr), onConnect);
   if (rc < 0) {

@@ -45,12 +45,14 @@ public:
     virtual void onUpstreamReadEnd() {}
   };
 
-  UpstreamConnection(Worker& worker, UpstreamPool& pool, std::string pool_key);
+  // `family` (AF_INET/AF_INET6) creates the socket now, so options can be set before connect.
+  UpstreamConnection(Worker& worker, UpstreamPool& pool, std::string pool_key, int family);
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
   // Starts a non-blocking connect; failures arrive as onUpstreamError(UpstreamConnectFailed).
-  void connect(const sockaddr_storage& addr, uint64_t timeout_ms);
+  // `receive_buffer` > 0 sets SO_RCVBUF before the SYN, so the window is sized from the start.
+  void connect(const sockaddr_storage& addr, uint64_t timeout_ms, uint32_t receive_buffer);
 
   // Starts an exchange for `handler`. `head_request`: the response has no body whatever it says.
   void attach(Handler* handler, bool head_request);

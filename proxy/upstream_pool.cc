@@ -34,9 +34,10 @@ UpstreamPool::Acquired UpstreamPool::acquire(const routing::Backend& backend,
   }
   sockaddr_storage addr{};
   if (!toSockaddr(backend, addr)) return {nullptr, false};
-  auto* conn = new UpstreamConnection(worker_, *this, std::move(key));
+  auto* conn = new UpstreamConnection(worker_, *this, std::move(key), addr.ss_family);
   live_.insert(conn);
-  conn->connect(addr, static_cast<uint64_t>(config.timeouts.connect.count()));
+  conn->connect(addr, static_cast<uint64_t>(config.timeouts.connect.count()),
+                config.upstream.receive_buffer);
   return {conn, false};
 }
 

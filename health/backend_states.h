@@ -37,8 +37,24 @@ public:
   // routing::BackendFilter: only Ready backends take requests routed by the strategy.
   bool usable(routing::BackendId id) const override;
 
+  // Backends that may keep serving sessions already bound to them: Ready and Draining.
+  const routing::BackendFilter& bindable() const { return bindable_; }
+
 private:
+  class Bindable : public routing::BackendFilter {
+  public:
+    explicit Bindable(const BackendStates& s) : s_(s) {}
+    bool usable(routing::BackendId id) const override {
+      const auto st = s_.get(id);
+      return st == BackendState::Ready || st == BackendState::Draining;
+    }
+
+  private:
+    const BackendStates& s_;
+  };
+
   std::vector<std::atomic<BackendState>> states_;
+  Bindable bindable_{*this};
 };
 
 using BackendStatesSharedPtr = std::shared_ptr<BackendStates>;

@@ -18,6 +18,8 @@ struct Row {
 // Bodies are short fixed strings; the lengths are spelled out so the table stays constexpr.
 constexpr Row kRows[] = {
     {ProxyError::BadRequest, 400, "bad_request", TETHER_RESPONSE(400, "Bad Request", "12") "bad request\n"},
+    {ProxyError::MissingSessionKey, 400, "missing_session_key",
+     TETHER_RESPONSE(400, "Bad Request", "20") "missing session key\n"},
     {ProxyError::ClientHeaderTimeout, 408, "client_header_timeout",
      TETHER_RESPONSE(408, "Request Timeout", "16") "request timeout\n"},
     {ProxyError::BodyTooLarge, 413, "body_too_large",

@@ -9,6 +9,7 @@ namespace tether::proxy {
 
 enum class ProxyError {
   BadRequest = 0,             // malformed request line/headers, CL+TE, bad chunk, missing Host
+  MissingSessionKey,          // routing.on_missing_key: reject and the request carried no key
   ClientHeaderTimeout,        // head not complete within timeouts.client_header
   BodyTooLarge,               // body over limits.max_body_bytes
   HeaderTooLarge,             // head over limits.max_header_bytes

@@ -114,6 +114,7 @@ void buildClientResponse(const HttpHead& response, const ClientResponseOptions& 
     appendField(out, name, response.value(i));
   }
   appendFraming(out, o.framing, o.content_length);
+  out.append(o.extra_fields);
   if (o.upgrade) {
     appendField(out, "Connection", "upgrade");
     if (!upgrade_value.empty()) appendField(out, "Upgrade", upgrade_value);

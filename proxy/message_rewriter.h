@@ -37,6 +37,7 @@ struct ClientResponseOptions {
   bool upgrade = false;              // 101: keep Upgrade, send Connection: upgrade
   bool keep_alive = true;
   bool client_http10 = false;
+  std::string_view extra_fields;     // complete "Name: value\r\n" lines tether adds (Set-Cookie)
 };
 
 void buildClientResponse(const HttpHead& response, const ClientResponseOptions& options,

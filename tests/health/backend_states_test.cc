@@ -24,6 +24,10 @@ TEST_CASE("backend states start ready and only ready backends are usable", "[hea
   states.set(1, health::BackendState::Draining);
   states.set(2, health::BackendState::Maintenance);
   for (routing::BackendId id = 0; id < 3; ++id) CHECK_FALSE(states.usable(id));
+  // Bound sessions may stay on a draining backend, never on a down one or one in maintenance.
+  CHECK_FALSE(states.bindable().usable(0));
+  CHECK(states.bindable().usable(1));
+  CHECK_FALSE(states.bindable().usable(2));
   CHECK(health::stateName(states.get(0)) == "down");
   CHECK(health::stateName(states.get(1)) == "draining");
   CHECK(health::stateName(states.get(2)) == "maintenance");

@@ -13,7 +13,7 @@ TEST_CASE("every proxy error maps to its status and a well-formed closing respon
     ProxyError e;
     int status;
   };
-  const Row rows[] = {{ProxyError::BadRequest, 400},        {ProxyError::ClientHeaderTimeout, 408},
+  const Row rows[] = {{ProxyError::BadRequest, 400}, {ProxyError::MissingSessionKey, 400},        {ProxyError::ClientHeaderTimeout, 408},
                       {ProxyError::BodyTooLarge, 413},      {ProxyError::HeaderTooLarge, 431},
                       {ProxyError::NotImplemented, 501},    {ProxyError::NoBackend, 503},
                       {ProxyError::UpstreamConnectFailed, 502}, {ProxyError::UpstreamReset, 502},

@@ -147,10 +147,14 @@ TEST_CASE("responses lose hop-by-hop fields and get the client's framing", "[pro
   CHECK(has(out, "\r\nConnection: close\r\n"));
 
   o.keep_alive = true;
+  o.extra_fields = "Set-Cookie: tether=abc; Path=/\r\n";
   o.client_http10 = true;
   out.clear();
   buildClientResponse(head, o, out);
   CHECK(has(out, "\r\nConnection: keep-alive\r\n"));
+  // tether's own Set-Cookie is appended; the application's pass through untouched.
+  CHECK(has(out, "\r\nSet-Cookie: a=b\r\nSet-Cookie: c=d\r\n"));
+  CHECK(has(out, "\r\nSet-Cookie: tether=abc; Path=/\r\n"));
 }
 
 TEST_CASE("HEAD and 304 responses keep the upstream Content-Length", "[proxy]") {

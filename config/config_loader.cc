@@ -22,9 +22,9 @@
 #include <sstream>
 #include <system_error>
 
+#include "config/routing_section.h"
 #include "config/validate.h"
 #include "config/yaml_fields.h"
-#include "routing/cidr.h"
 
 namespace tether::config {
 namespace {
@@ -43,7 +43,6 @@ private:
   void readWorkers(const Field& f, uint32_t& out);
   void readListen(const Field& f, std::vector<SocketAddress>& out);
   void readBackends(const Field& f, std::vector<BackendConfig>& out);
-  void readTrustedProxies(const Field& f, std::vector<routing::Cidr>& out);
   void readAccessLog(const Field& f, std::string& out);
 };
 
@@ -148,25 +147,6 @@ void Loader::readBackends(const Field& f, std::vector<BackendConfig>& out) {
   }
 }
 
-void Loader::readTrustedProxies(const Field& f, std::vector<routing::Cidr>& out) {
-  if (!f.node.IsSequence()) {
-    error(f, "expected a list of networks such as [10.0.0.0/8, \"::1\"], got " +
-                 describeNode(f.node));
-    return;
-  }
-  size_t i = 0;
-  for (auto it = f.node.begin(); it != f.node.end(); ++it) {
-    const Field net = f.item(*it, i++);
-    if (!expectScalar(net, "a network such as 10.0.0.0/8")) continue;
-    if (auto cidr = routing::Cidr::parse(net.node.Scalar())) {
-      out.push_back(*cidr);
-    } else {
-      error(net, "invalid network '" + net.node.Scalar() + "' (expected a CIDR such as " +
-                     "10.0.0.0/8 or fd00::/8, or an address such as ::1)");
-    }
-  }
-}
-
 void Loader::readAccessLog(const Field& f, std::string& out) {
   const std::string expected = "off, stdout or a file path";
   if (!expectScalar(f, expected)) return;
@@ -195,19 +175,21 @@ void Loader::readDocument(const YAML::Node& root, Config& c) {
       readChoice(f, choices, out);
     };
   };
-  auto strategy = [this, &c](const Field& f) {
-    if (!expectScalar(f, "a strategy name")) return;
-    if (auto why = checkStrategy(f.node.Scalar())) error(f, *why);
-    else c.routing.strategy = f.node.Scalar();
-  };
+  RoutingSection routing(*this, c.routing);
+  bool backends_ok = false;
   auto& t = c.timeouts;
   auto& fw = c.forwarding;
 
   const auto seen = readMap(doc, {
       {"listen", [&](const Field& f) { readListen(f, c.listen); }},
       {"workers", [&](const Field& f) { readWorkers(f, c.workers); }},
-      {"backends", [&](const Field& f) { readBackends(f, c.backends); }},
-      {"routing", section({{"strategy", strategy}})},
+      {"backends",
+       [&](const Field& f) {
+         const size_t before = errorCount();
+         readBackends(f, c.backends);
+         backends_ok = errorCount() == before;
+       }},
+      {"routing", [&](const Field& f) { routing.read(f); }},
       {"timeouts", section({{"client_header", duration(t.client_header)},
                             {"client_idle", duration(t.client_idle)},
                             {"connect", duration(t.connect)},
@@ -226,7 +208,7 @@ void Loader::readDocument(const YAML::Node& root, Config& c) {
       {"forwarding",
        section({{"x_forwarded_for", [&](const Field& f) { readBool(f, fw.x_forwarded_for); }},
                 {"trusted_proxies",
-                 [&](const Field& f) { readTrustedProxies(f, fw.trusted_proxies); }}})},
+                 [&](const Field& f) { readNetworks(f, fw.trusted_proxies); }}})},
       {"logging",
        section({{"level", choice({"trace", "debug", "info", "warn", "error", "off"},
                                  c.logging.level)},
@@ -237,6 +219,8 @@ void Loader::readDocument(const YAML::Node& root, Config& c) {
     error(doc, "missing required key 'backends' (a list of upstream servers)");
   }
   if (!seen.count("listen")) c.listen = {SocketAddress{"127.0.0.1", 8080}};
+  // After the whole document: `backends:` may follow `routing:`.
+  if (backends_ok) routing.checkBackends(c.backends);
 }
 
 // Notes where each document's first non-null node starts, without building any nodes.

@@ -173,22 +173,132 @@ const std::vector<std::string_view>& knownStrategies() {
   return names;
 }
 
-const std::vector<std::string_view>& availableStrategies() {
-  // Must match what buildSnapshot() can construct.
-  static const std::vector<std::string_view> names = {"round_robin"};
-  return names;
-}
+const std::vector<std::string_view>& availableStrategies() { return knownStrategies(); }
 
 std::optional<std::string> checkStrategy(std::string_view name) {
-  const auto& available = availableStrategies();
-  if (std::find(available.begin(), available.end(), name) != available.end()) return std::nullopt;
   const auto& known = knownStrategies();
-  if (std::find(known.begin(), known.end(), name) != known.end()) {
-    return "strategy '" + std::string(name) + "' is not available in this build (available: " +
-           joinNames(available) + ")";
+  if (std::find(known.begin(), known.end(), name) != known.end()) return std::nullopt;
+  return "unknown strategy '" + std::string(name) + "' (expected one of: " + joinNames(known) +
+         ")";
+}
+
+bool isPrime(uint64_t n) {
+  if (n < 2) return false;
+  if (n % 2 == 0) return n == 2;
+  for (uint64_t d = 3; d <= n / d; d += 2) {
+    if (n % d == 0) return false;
   }
-  return "unknown strategy '" + std::string(name) + "' (valid in this build: " +
-         joinNames(available) + ")";
+  return true;
+}
+
+uint64_t nextPrime(uint64_t n) {
+  while (!isPrime(n)) ++n;
+  return n;
+}
+
+ParseResult<double> parseBalanceFactor(std::string_view text) {
+  using R = ParseResult<double>;
+  const std::string quoted = "'" + std::string(text) + "'";
+  const std::string hint = " (expected 0 to turn bounded loads off, or a number greater than 1.0 "
+                           "such as 1.25)";
+  // Digits, optionally '.' and more digits: from_chars alone would take "1e3", "inf" and "-0".
+  const size_t dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view frac =
+      dot == std::string_view::npos ? std::string_view("0") : text.substr(dot + 1);
+  if (!allDigits(whole) || !allDigits(frac)) return R::failure("invalid number " + quoted + hint);
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    return R::failure("invalid number " + quoted + hint);
+  }
+  if (v == 0) return R::success(0);
+  // c <= 1 caps every backend at or below the average load, which no assignment can meet once
+  // loads are uneven by even one session: every pick would spill.
+  if (v <= 1.0) {
+    return R::failure(std::string(text) + " is too small: the factor must be greater than 1.0 " +
+                      "(1.0 or less leaves no backend room above the average load), or 0 to " +
+                      "turn bounded loads off; 1.25 is a common choice");
+  }
+  if (v > kMaxBalanceFactor) {
+    return R::failure(std::string(text) + " is larger than the maximum of 100 (a factor that " +
+                      "large never bounds anything; use 0 to turn bounded loads off)");
+  }
+  return R::success(v);
+}
+
+namespace {
+
+bool isTokenChar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c)) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+std::optional<std::string> checkToken(std::string_view name, const std::string& what) {
+  if (name.empty()) return what + " must not be empty";
+  if (!std::all_of(name.begin(), name.end(), isTokenChar)) {
+    return what + " '" + std::string(name) +
+           "' may contain only letters, digits and !#$%&'*+-.^_`|~ (an HTTP token)";
+  }
+  return std::nullopt;
+}
+
+bool isPrintable(char c) { return c > ' ' && c < 0x7f; }
+
+} // namespace
+
+std::optional<std::string> checkCookieName(std::string_view name) {
+  return checkToken(name, "cookie name");
+}
+
+std::optional<std::string> checkHeaderName(std::string_view name) {
+  return checkToken(name, "header name");
+}
+
+std::optional<std::string> checkQueryParamName(std::string_view name) {
+  if (name.empty()) return std::string("query parameter name must not be empty");
+  for (char c : name) {
+    if (!isPrintable(c) || std::string_view("&=#?").find(c) != std::string_view::npos) {
+      return "query parameter name '" + std::string(name) +
+             "' must be printable ASCII without spaces, '&', '=', '#' or '?'";
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> checkCookiePath(std::string_view path) {
+  if (path.empty() || path.front() != '/') {
+    return "cookie path '" + std::string(path) + "' must start with '/'";
+  }
+  for (char c : path) {
+    if (!isPrintable(c) || c == ';') {
+      return "cookie path '" + std::string(path) +
+             "' must be printable ASCII without spaces or ';'";
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> checkCookieDomain(std::string_view domain) {
+  const bool ok = !domain.empty() && std::all_of(domain.begin(), domain.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c) || c == '.' || c == '-';
+  });
+  if (ok) return std::nullopt;
+  return "cookie domain '" + std::string(domain) +
+         "' must be a host name of letters, digits, '.' and '-'";
+}
+
+std::optional<std::string> checkCookieAttribute(std::string_view attribute) {
+  if (attribute.empty()) return std::string("cookie attribute must not be empty");
+  for (char c : attribute) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == ';') {
+      return "cookie attribute '" + std::string(attribute) +
+             "' must not contain ';' or control characters (it is written into Set-Cookie "
+             "verbatim)";
+    }
+  }
+  return std::nullopt;
 }
 
 std::string joinNames(const std::vector<std::string_view>& names) {

@@ -49,11 +49,38 @@ ParseResult<SocketAddress> parseSocketAddress(std::string_view text, bool allow_
 // non-empty printable ASCII without spaces. Returns the reason when `name` is unacceptable.
 std::optional<std::string> checkBackendName(std::string_view name);
 
-// Strategies known to tether, and the subset this build can construct (see snapshot.cc).
+// Every routing strategy tether can build (see config/snapshot.cc). All are available.
 const std::vector<std::string_view>& knownStrategies();
+// Kept for callers written when only some strategies were built; now the same list as
+// knownStrategies().
 const std::vector<std::string_view>& availableStrategies();
-// The reason `name` cannot be used, or nullopt when it is available.
+// The reason `name` is not a strategy, or nullopt when it is one.
 std::optional<std::string> checkStrategy(std::string_view name);
+
+// routing.maglev.table_size ceiling: a prime, and at 4 bytes a slot a 40 MB table per snapshot.
+constexpr uint32_t kMaxMaglevTableSize = 10000019;
+// Trial division: fine for the numbers config sees (at most kMaxMaglevTableSize).
+bool isPrime(uint64_t n);
+// The smallest prime >= n (for "try 65537" hints).
+uint64_t nextPrime(uint64_t n);
+
+// routing.balance_factor: "0" (bounded loads off) or a plain decimal ("1.25", "2") greater than
+// 1.0 and at most kMaxBalanceFactor. No sign, exponent or spaces.
+constexpr double kMaxBalanceFactor = 100;
+ParseResult<double> parseBalanceFactor(std::string_view text);
+
+// Names that travel in HTTP: the reason each is unacceptable, or nullopt.
+// A cookie or header name is an RFC 9110 token (letters, digits and !#$%&'*+-.^_`|~).
+std::optional<std::string> checkCookieName(std::string_view name);
+std::optional<std::string> checkHeaderName(std::string_view name);
+// A query parameter name: non-empty printable ASCII without space, '&', '=', '#' or '?'.
+std::optional<std::string> checkQueryParamName(std::string_view name);
+// Affinity cookie attributes are written into Set-Cookie verbatim, so none may contain ';' or a
+// control character (that would inject attributes or split the header). The path must start
+// with '/'; the domain is letters, digits, '.' and '-'.
+std::optional<std::string> checkCookiePath(std::string_view path);
+std::optional<std::string> checkCookieDomain(std::string_view domain);
+std::optional<std::string> checkCookieAttribute(std::string_view attribute);
 
 // "a, b, c": for "expected one of: ..." messages.
 std::string joinNames(const std::vector<std::string_view>& names);

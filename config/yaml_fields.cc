@@ -134,4 +134,23 @@ void FieldReader::readChoice(const Field& f, const std::vector<std::string_view>
   }
 }
 
+void FieldReader::readNetworks(const Field& f, std::vector<routing::Cidr>& out) {
+  if (!f.node.IsSequence()) {
+    error(f, "expected a list of networks such as [10.0.0.0/8, \"::1\"], got " +
+                 describeNode(f.node));
+    return;
+  }
+  size_t i = 0;
+  for (auto it = f.node.begin(); it != f.node.end(); ++it) {
+    const Field net = f.item(*it, i++);
+    if (!expectScalar(net, "a network such as 10.0.0.0/8")) continue;
+    if (auto cidr = routing::Cidr::parse(net.node.Scalar())) {
+      out.push_back(*cidr);
+    } else {
+      error(net, "invalid network '" + net.node.Scalar() + "' (expected a CIDR such as " +
+                     "10.0.0.0/8 or fd00::/8, or an address such as ::1)");
+    }
+  }
+}
+
 } // namespace tether::config

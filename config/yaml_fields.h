@@ -56,6 +56,8 @@ public:
   // "PATH: message" at the field's mark.
   void error(const Field& f, const std::string& message);
   bool failed() const { return !errors_.empty(); }
+  // Errors so far: compare before and after a read to learn whether that read failed.
+  size_t errorCount() const { return errors_.size(); }
   ConfigErrors take() { return std::move(errors_); }
 
   // Runs the rule for each key of the map `f`; unknown and duplicate keys are errors. Returns
@@ -70,6 +72,8 @@ public:
   void readUnsigned(const Field& f, uint32_t min, uint32_t max, uint32_t& out);
   void readBool(const Field& f, bool& out);
   void readChoice(const Field& f, const std::vector<std::string_view>& choices, std::string& out);
+  // A list of CIDRs or bare addresses ("trusted_proxies"); each bad one is an error at its item.
+  void readNetworks(const Field& f, std::vector<routing::Cidr>& out);
 
 private:
   std::string file_;

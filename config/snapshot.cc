@@ -1,8 +1,68 @@
 #include "config/snapshot.h"
 
-#include "routing/round_robin.h"
+#include "routing/strategy_factory.h"
 
 namespace tether::config {
+
+namespace {
+
+routing::RouterOptions routerOptions(const RoutingConfig& rc) {
+  routing::RouterOptions ro;
+  std::vector<routing::KeySource> sources;
+  for (const auto& k : rc.key) {
+    routing::KeySource s;
+    s.kind = static_cast<routing::KeySource::Kind>(k.kind);
+    s.name = k.name;
+    s.trusted_proxies = k.trusted_proxies;
+    sources.push_back(std::move(s));
+  }
+  if (!rc.learn_cookie.empty()) {
+    // A learned binding is found by the application's cookie, so that cookie must be a key
+    // source; when the operator did not list it, it goes first (it names the app's session).
+    size_t at = sources.size();
+    for (size_t i = 0; i < sources.size(); ++i) {
+      if (sources[i].kind == routing::KeySource::Kind::Cookie && sources[i].name == rc.learn_cookie) at = i;
+    }
+    if (at == sources.size()) {
+      routing::KeySource s;
+      s.kind = routing::KeySource::Kind::Cookie;
+      s.name = rc.learn_cookie;
+      sources.insert(sources.begin(), std::move(s));
+      at = 0;
+    }
+    ro.learn_source = static_cast<uint8_t>(at);
+  }
+  if (!sources.empty()) ro.keys.emplace(std::move(sources), rc.hash_seed);
+  if (rc.on_missing_key == "round_robin") {
+    ro.on_missing_key = routing::OnMissingKey::RoundRobin;
+  } else if (rc.on_missing_key == "random") {
+    ro.on_missing_key = routing::OnMissingKey::Random;
+  } else if (rc.on_missing_key == "reject") {
+    ro.on_missing_key = routing::OnMissingKey::Reject;
+  }
+  ro.balance_factor = rc.balance_factor;
+  ro.load_metric = rc.load_metric == "requests" ? routing::LoadMetric::Requests
+                                                : routing::LoadMetric::Sessions;
+  if (rc.affinity_cookie.enabled) {
+    const auto& c = rc.affinity_cookie;
+    routing::AffinityCookieOptions o;
+    o.name = c.name;
+    o.ttl = c.ttl;
+    o.idle_ttl = c.idle_ttl;
+    o.path = c.path;
+    o.domain = c.domain;
+    o.secure = c.secure;
+    o.http_only = c.http_only;
+    o.same_site = c.same_site;
+    o.attributes = c.attributes;
+    o.secrets = c.secrets;
+    ro.cookie = std::make_shared<routing::AffinityCookie>(std::move(o));
+  }
+  ro.stick_table = rc.stick_table.enabled;
+  return ro;
+}
+
+} // namespace
 
 SnapshotConstSharedPtr buildSnapshot(Config config, uint64_t version) {
   routing::BackendList backends;
@@ -10,10 +70,19 @@ SnapshotConstSharedPtr buildSnapshot(Config config, uint64_t version) {
   for (const auto& b : config.backends) {
     backends.push_back({b.name, b.address.host, b.address.port, b.weight});
   }
-  // validate() admits only strategies that exist; round_robin is the one this build has.
-  auto strategy = std::make_shared<routing::RoundRobin>(backends);
+  const auto& rc = config.routing;
+  routing::StrategyOptions so;
+  so.name = rc.strategy;
+  so.seed = rc.hash_seed;
+  so.ring_points_per_weight = rc.ring_points_per_weight;
+  so.maglev_table_size = rc.maglev_table_size;
+  so.multiprobe_probes = rc.multiprobe_probes;
+  so.jump_slots = rc.jump_slots;
+  // validate() admits only known strategy names, so the factory cannot fail here.
+  auto strategy = routing::makeStrategy(so, backends);
   auto snapshot = std::make_shared<Snapshot>();
-  snapshot->router = std::make_shared<routing::Router>(std::move(backends), std::move(strategy));
+  snapshot->router =
+      std::make_shared<routing::Router>(std::move(backends), std::move(strategy), routerOptions(rc));
   snapshot->config = std::move(config);
   snapshot->version = version;
   return snapshot;

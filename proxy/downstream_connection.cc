@@ -1,6 +1,9 @@
 #include "proxy/downstream_connection.h"
 
 #include <charconv>
+#include <ctime>
+
+#include "routing/set_cookie.h"
 
 #include "proxy/access_log.h"
 #include "proxy/uv_write.h"
@@ -87,6 +90,7 @@ void DownstreamConnection::stopGracefully() {
 void DownstreamConnection::close() {
   if (closed_) return;
   closed_ = true;
+  releaseLoad();
   if (upstream_) {
     upstream_->detach();
     upstream_->close();  // an unfinished exchange: the backend connection cannot be reused
@@ -252,13 +256,28 @@ bool DownstreamConnection::startExchange(HttpHead& head) {
   }();
 
   const HeadView view(head, peer_);
-  const auto decision = router().route(view, *generation_->states);
-  reason_ = routing::reasonName(decision.reason);
-  if (!decision.found()) {
+  routing::RouteContext ctx;
+  ctx.usable = generation_->states.get();
+  ctx.bindable = &generation_->states->bindable();
+  ctx.store = generation_->store;
+  ctx.now_ms = static_cast<int64_t>(uv_now(worker_.loop()));
+  ctx.now_unix_s = static_cast<int64_t>(std::time(nullptr));
+  ctx.random = worker_.nextRandom();
+  route_ = router().route(view, ctx);
+  if (route_.reject) {
+    reject(ProxyError::MissingSessionKey);
+    return false;
+  }
+  reason_ = routing::reasonName(route_.decision.reason);
+  if (!route_.decision.found()) {
     reject(ProxyError::NoBackend);
     return false;
   }
-  backend_ = decision.backend;
+  backend_ = route_.decision.backend;
+  if (generation_->store && router().options().load_metric == routing::LoadMetric::Requests) {
+    inflight_id_ = router().stableId(backend_);
+    generation_->store->inflight().add(inflight_id_, 1);
+  }
 
   // Only an HTTP/1.0 request may lack Host; the backend's address stands in for it then.
   std::string authority;
@@ -391,6 +410,16 @@ void DownstreamConnection::onUpstreamHead(const HttpHead& head) {
   opts.framing = response_framing_;
   opts.keep_alive = keep_alive_;
   opts.client_http10 = client_http10_;
+  learnFromResponse(head);
+  // tether's own binding cookie goes next to the application's Set-Cookie fields, never
+  // replacing them.
+  std::string cookie;
+  if (!route_.cookie.empty()) {
+    cookie.append("Set-Cookie: ")
+        .append(router().setCookie(route_.cookie, static_cast<int64_t>(std::time(nullptr))))
+        .append("\r\n");
+    opts.extra_fields = cookie;
+  }
   scratch_.clear();
   buildClientResponse(head, opts, scratch_);
   write(scratch_);
@@ -503,7 +532,35 @@ void DownstreamConnection::finishExchange() {
   if (!(in_exchange_ && request_done_) && !body_paused_) startReading();
 }
 
+void DownstreamConnection::learnFromResponse(const HttpHead& head) {
+  const auto& learn = config().routing.learn_cookie;
+  auto* store = generation_->store;
+  const auto& keys = router().options().keys;
+  if (learn.empty() || !store || !keys) return;
+  const int64_t now_s = static_cast<int64_t>(std::time(nullptr));
+  const int64_t now_ms = static_cast<int64_t>(uv_now(worker_.loop()));
+  for (size_t i = 0; i < head.fieldCount(); ++i) {
+    if (!equalsIgnoreCase(head.name(i), "set-cookie")) continue;
+    auto c = routing::parseSetCookie(head.value(i), now_s);
+    if (!c || c->name != learn) continue;
+    if (c->deletes) {
+      // Logout: the session this request carried is over, and so is any binding to the value.
+      if (route_.key) store->table().erase(*route_.key);
+      if (!c->value.empty()) store->table().erase(keys->hashValue(c->value));
+    } else if (!c->value.empty()) {
+      router().learn(keys->hashValue(c->value), backend_, *store, now_ms);
+    }
+  }
+}
+
+void DownstreamConnection::releaseLoad() {
+  if (inflight_id_ != 0 && generation_->store) generation_->store->inflight().add(inflight_id_, -1);
+  inflight_id_ = 0;
+}
+
 void DownstreamConnection::resetExchange() {
+  releaseLoad();
+  route_ = {};
   in_exchange_ = request_done_ = response_started_ = false;
   head_request_ = upgrade_requested_ = false;
   upstream_paused_ = body_paused_ = false;

@@ -68,6 +68,8 @@ private:
   void finishExchange();
   void logExchange(std::string_view reason_override = {});
   void resetExchange();
+  void learnFromResponse(const HttpHead& head);
+  void releaseLoad();
   void write(std::string_view a, std::string_view b = {}, std::string_view c = {});
   void flush();
   size_t outstanding() const;
@@ -98,6 +100,8 @@ private:
   std::string out_;           // writes gathered while corked_, sent in one system call
   UpstreamConnection* upstream_ = nullptr;
   routing::BackendId backend_ = routing::kNoBackend;
+  routing::RouteResult route_;
+  uint64_t inflight_id_ = 0;  // stable id counted in SessionStore::inflight, 0 = none
   std::string_view reason_;
   std::chrono::steady_clock::time_point started_;
   uint64_t bytes_in_ = 0;

@@ -6,7 +6,7 @@
 namespace tether::proxy {
 
 GenerationConstSharedPtr makeGeneration(config::SnapshotConstSharedPtr snapshot,
-                                        const Generation* previous) {
+                                        const Generation* previous, routing::SessionStore* store) {
   const auto& backends = snapshot->router->backends();
   auto states = std::make_shared<health::BackendStates>(backends.size());
   if (previous) {
@@ -22,6 +22,7 @@ GenerationConstSharedPtr makeGeneration(config::SnapshotConstSharedPtr snapshot,
   auto g = std::make_shared<Generation>();
   g->snapshot = std::move(snapshot);
   g->states = std::move(states);
+  g->store = store;
   return g;
 }
 

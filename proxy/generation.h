@@ -8,12 +8,14 @@
 
 #include "config/snapshot.h"
 #include "health/backend_states.h"
+#include "routing/router.h"
 
 namespace tether::proxy {
 
 struct Generation {
   config::SnapshotConstSharedPtr snapshot;
   health::BackendStatesSharedPtr states;
+  routing::SessionStore* store = nullptr;  // owned by Server; outlives every generation
 };
 
 using GenerationConstSharedPtr = std::shared_ptr<const Generation>;
@@ -21,6 +23,6 @@ using GenerationConstSharedPtr = std::shared_ptr<const Generation>;
 // A generation for `snapshot` whose backend states are carried over from `previous` by backend
 // name (style.md rule 4: identity is the name, never the index). New backends start ready.
 GenerationConstSharedPtr makeGeneration(config::SnapshotConstSharedPtr snapshot,
-                                        const Generation* previous);
+                                        const Generation* previous, routing::SessionStore* store);
 
 } // namespace tether::proxy

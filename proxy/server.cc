@@ -3,18 +3,84 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <ctime>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "proxy/access_log.h"
 #include "proxy/listener.h"
+#include "proxy/stick_table_store.h"
 #include "proxy/worker.h"
 
 namespace tether::proxy {
 
+namespace {
+
+// The session store's sizing comes from the first config; a reload cannot resize it (bindings
+// would have to be rehashed under load), which the README says. Without a stick table it still
+// counts live sessions for bounded loads, expiring them like the affinity cookie would.
+std::unique_ptr<routing::SessionStore> makeStore(const config::Config& cfg) {
+  const auto& st = cfg.routing.stick_table;
+  auto idle = st.idle_ttl;
+  if (!st.enabled && cfg.routing.affinity_cookie.enabled) {
+    const auto& c = cfg.routing.affinity_cookie;
+    idle = c.idle_ttl.count() > 0 ? c.idle_ttl : std::min<config::Duration>(c.ttl, idle);
+  }
+  return std::make_unique<routing::SessionStore>(static_cast<size_t>(st.size),
+                                                 static_cast<int64_t>(idle.count()));
+}
+
+int64_t monotonicMs() { return static_cast<int64_t>(uv_hrtime() / 1000000); }
+
+} // namespace
+
 Server::Server(config::SnapshotConstSharedPtr snapshot)
-    : generation_(makeGeneration(std::move(snapshot), nullptr)) {}
+    : store_(makeStore(snapshot->config)),
+      generation_(makeGeneration(std::move(snapshot), nullptr, store_.get())) {}
+
+void Server::loadBindings() {
+  const auto& persist = generation_->snapshot->config.routing.stick_table.persist;
+  if (persist.empty()) return;
+  auto file = loadStickTableFile(persist);
+  if (file.status == LoadFileResult::Status::Missing) return;
+  if (file.status != LoadFileResult::Status::Ok) {
+    spdlog::warn("stick table {}: {}; starting empty", persist, file.error);
+    return;
+  }
+  auto parsed = routing::StickTable::parse(file.bytes, static_cast<int64_t>(std::time(nullptr)));
+  if (!parsed.ok()) {
+    spdlog::warn("stick table {}: {}; starting empty", persist, parsed.error);
+    return;
+  }
+  const auto& router = *generation_->snapshot->router;
+  size_t restored = 0;
+  for (const auto& e : parsed.entries) {
+    // Bindings name backends; a backend no longer configured has nobody to bind to.
+    if (!router.byName(e.backend)) continue;
+    restored += store_->table().restore(e.key, routing::Router::stableIdOf(e.backend), e.idle_ms,
+                                        monotonicMs());
+  }
+  spdlog::info("stick table {}: restored {} of {} bindings", persist, restored, parsed.entries.size());
+}
+
+void Server::saveBindings() {
+  const auto& persist = generation_->snapshot->config.routing.stick_table.persist;
+  if (persist.empty()) return;
+  const auto& router = *generation_->snapshot->router;
+  auto bytes = store_->table().serialize(
+      monotonicMs(), static_cast<int64_t>(std::time(nullptr)),
+      [&router](uint64_t stable) -> std::optional<std::string_view> {
+        auto id = router.byStableId(stable);
+        if (!id) return std::nullopt;
+        return std::string_view(router.backends()[*id].key);
+      });
+  if (auto err = saveStickTable(persist, bytes)) {
+    spdlog::error("stick table {}: not saved: {}", persist, *err);
+  } else {
+    spdlog::info("stick table {}: saved {} bindings", persist, store_->table().size());
+  }
+}
 
 Server::~Server() { shutdown(); }
 
@@ -22,6 +88,7 @@ std::optional<std::string> Server::start() {
   if (started_) return "already started";
   // A peer that closes while we write must produce EPIPE, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
+  loadBindings();
   const auto& cfg = generation_->snapshot->config;
   uint32_t n = cfg.workers;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
@@ -53,7 +120,7 @@ std::optional<std::string> Server::start() {
 }
 
 void Server::publish(config::SnapshotConstSharedPtr snapshot) {
-  generation_ = makeGeneration(std::move(snapshot), generation_.get());
+  generation_ = makeGeneration(std::move(snapshot), generation_.get(), store_.get());
   for (auto& w : workers_) w->publish(generation_);
 }
 
@@ -66,6 +133,7 @@ void Server::shutdown() {
     clean_ = clean_ && w->closedCleanly();
   }
   workers_.clear();
+  saveBindings();  // after the workers: no request can bind anything any more
   if (access_log_) access_log_->flush();
 }
 

@@ -51,14 +51,19 @@ public:
   bool loopsClosedCleanly() const { return clean_; }
 
   uint32_t workerCount() const { return static_cast<uint32_t>(workers_.size()); }
+  routing::SessionStore& sessions() { return *store_; }
 
 private:
+  // Bindings and loads outlive every generation: reloads keep sessions where they are.
+  std::unique_ptr<routing::SessionStore> store_;
   GenerationConstSharedPtr generation_;
   std::unique_ptr<AccessLog> access_log_;  // outlives the workers that write to it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<uint16_t> ports_;
   bool started_ = false;
   bool stopped_ = false;
+  void loadBindings();
+  void saveBindings();
   bool clean_ = true;
 };
 

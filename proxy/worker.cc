@@ -14,8 +14,11 @@ Worker::Worker(uint32_t index, GenerationConstSharedPtr generation, std::vector<
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &async_, onAsync);
   uv_timer_init(&loop_, &stop_timer_);
+  uv_timer_init(&loop_, &sweep_timer_);
   async_.data = this;
   stop_timer_.data = this;
+  sweep_timer_.data = this;
+  random_ = (uv_hrtime() ^ (uint64_t{index} << 48)) | 1;
   for (int fd : listen_fds_) listeners_.push_back(new Listener(*this, fd));
 }
 
@@ -27,6 +30,9 @@ void Worker::start() {
     const int rc = l->start();
     if (rc < 0) spdlog::error("worker {}: listen failed: {}", index_, uv_strerror(rc));
   }
+  // Lookups already ignore expired entries; the sweep only returns their memory. One worker
+  // is enough for a table shared by all.
+  if (index_ == 0) uv_timer_start(&sweep_timer_, onSweepTimer, kSweepMs, kSweepMs);
   thread_ = std::thread([this] { run(); });
 }
 
@@ -110,6 +116,13 @@ void Worker::beginStop() {
 
 void Worker::onStopTimer(uv_timer_t* t) { static_cast<Worker*>(t->data)->forceClose(); }
 
+void Worker::onSweepTimer(uv_timer_t* t) {
+  auto* self = static_cast<Worker*>(t->data);
+  if (auto* store = self->generation_->store) {
+    store->table().expire(static_cast<int64_t>(uv_now(&self->loop_)));
+  }
+}
+
 void Worker::forceClose() {
   std::vector<DownstreamConnection*> conns(connections_.begin(), connections_.end());
   if (!conns.empty()) {
@@ -125,6 +138,7 @@ void Worker::maybeFinish() {
   finished_ = true;
   pool_.closeAll();
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sweep_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
 }
 

@@ -51,9 +51,17 @@ public:
   AccessLog& accessLog() { return access_log_; }
   bool stopping() const { return stopping_; }
   void accept(uv_stream_t* server);
+  // Per-worker xorshift64*: random placement and keyless session ids; no shared state.
+  uint64_t nextRandom() {
+    random_ ^= random_ >> 12;
+    random_ ^= random_ << 25;
+    random_ ^= random_ >> 27;
+    return random_ * 0x2545F4914F6CDD1DULL;
+  }
   void onConnectionClosed(DownstreamConnection* conn);
 
   static constexpr unsigned kReadBufferSize = 64 * 1024;
+  static constexpr uint64_t kSweepMs = 5000;
 
 private:
   void run();
@@ -63,11 +71,14 @@ private:
   void forceClose();
   static void onAsync(uv_async_t* h);
   static void onStopTimer(uv_timer_t* t);
+  static void onSweepTimer(uv_timer_t* t);
 
   uint32_t index_;
   uv_loop_t loop_;
   uv_async_t async_;
   uv_timer_t stop_timer_;
+  uv_timer_t sweep_timer_;  // worker 0 only: drops idle stick-table entries
+  uint64_t random_;
   std::unique_ptr<char[]> read_buf_;
   GenerationConstSharedPtr generation_;
   std::vector<int> listen_fds_;

@@ -68,14 +68,18 @@ cat <<EOF
 tether will listen on http://127.0.0.1:$listen_port with backends app1..app3 (config: $config).
 In another terminal, try:
 
-  curl -c /tmp/jar 'http://127.0.0.1:$listen_port/login?user=alice'
-  curl -b /tmp/jar http://127.0.0.1:$listen_port/whoami     # repeat it a few times
+  curl -c /tmp/jar -b /tmp/jar 'http://127.0.0.1:$listen_port/login?user=alice'
+  curl -b /tmp/jar http://127.0.0.1:$listen_port/whoami     # repeat it: always the same app
   curl -si -b /tmp/jar http://127.0.0.1:$listen_port/whoami | grep -i '^x-backend'
+  for u in bob carol dave erin; do curl -s "http://127.0.0.1:$listen_port/login?user=\$u"; done
 
-The demo apps keep sessions in their own memory, like many legacy services. With the
-round_robin strategy each request goes to the next app, so alice is logged in only on the
-app that served /login: the other two answer "401 not logged in on appN". Keeping a user on
-the app that holds their session is what the sticky strategies of a later release are for.
+The demo apps keep sessions in their own memory, like many legacy services: a request that
+reached another app would answer "401 not logged in". tether places each new session with
+consistent hashing and bounded loads (the other users spread over the apps), learns which app
+issued each DEMOSESSION cookie, and pins the browser with its own signed tether_affinity
+cookie, so alice stays logged in. The access log shows why each request went where it did
+(reason=placed_primary, learned, bound_cookie, ...). Edit examples/demo.yaml to compare:
+strategy: round_robin with no key logs alice out on two requests out of three.
 
 Ctrl-C stops tether and the three apps.
 

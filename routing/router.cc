@@ -170,7 +170,9 @@ RouteResult Router::route(const RequestView& request, const RouteContext& ctx) c
             r.cookie = options_.cookie->refresh(v, ctx.now_unix_s);
           }
           // Keep the session registry warm: bounded loads count live sessions per backend.
-          if (ctx.store && key) ctx.store->table().bind(key->hash, stable_ids_[*id], ctx.now_ms);
+          if (ctx.store && key && recordsSessions()) {
+            ctx.store->table().bind(key->hash, stable_ids_[*id], ctx.now_ms);
+          }
           return r;
         }
         r.rebind = id ? RebindCause::BackendUnusable : RebindCause::Removed;
@@ -225,9 +227,10 @@ RouteResult Router::route(const RequestView& request, const RouteContext& ctx) c
   if (!strategy_->sticky() && key) hash = unkeyedHash(*strategy_, ctx);
   r.decision = place(hash, ctx);
   if (!r.decision.found()) return r;
-  if (ctx.store) {
+  if (ctx.store && recordsSessions()) {
     // Record the new session: it is the binding when the stick table is on, and the session count
     // bounded loads read either way. Keyless sessions are counted under a random id.
+    // Nothing is recorded when nothing would read it (plain round robin stays lock-free).
     ctx.store->table().bind(key ? key->hash : mix64(ctx.random, ctx.now_ms),
                             stable_ids_[r.decision.backend], ctx.now_ms);
   }

@@ -126,6 +126,11 @@ public:
 
 private:
   RouteDecision leastLoaded(const RouteContext& ctx) const;
+  // True when sessions go into SessionStore::table: it binds them, or bounded loads count them.
+  bool recordsSessions() const {
+    return options_.stick_table ||
+           (options_.balance_factor > 0 && options_.load_metric == LoadMetric::Sessions);
+  }
   RouteDecision placeWith(const Strategy& strategy, uint64_t hash, const RouteContext& ctx) const;
   // The hash a non-sticky placement uses: a random number for `random`, else the shared counter.
   uint64_t unkeyedHash(const Strategy& strategy, const RouteContext& ctx) const;

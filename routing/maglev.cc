@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "routing/hash.h"
+#include "routing/seen_ids.h"
 
 namespace tether::routing {
 namespace {
@@ -20,24 +21,6 @@ uint64_t nextPrime(uint64_t v) {
   return v;
 }
 
-// Distinct-id tracking for one candidates() call without allocating: a stack bitset covers the
-// 1024 backends config/ allows (Router::kMaxCandidates); larger ids fall back to scanning `out`.
-class SeenIds {
-public:
-  bool insert(BackendId id, const BackendId* out, uint32_t n) {
-    if (id < kBits) {
-      const uint64_t bit = uint64_t{1} << (id % 64);
-      if (words_[id / 64] & bit) return false;
-      words_[id / 64] |= bit;
-      return true;
-    }
-    return std::find(out, out + n, id) == out + n;
-  }
-
-private:
-  static constexpr uint32_t kBits = 1024;
-  uint64_t words_[kBits / 64] = {};
-};
 
 } // namespace
 

@@ -5,30 +5,9 @@
 #include <string>
 
 #include "routing/hash.h"
+#include "routing/seen_ids.h"
 
 namespace tether::routing {
-namespace {
-
-// Distinct-id tracking for one candidates() call without allocating: a stack bitset covers the
-// 1024 backends config/ allows (Router::kMaxCandidates); larger ids fall back to scanning `out`.
-class SeenIds {
-public:
-  bool insert(BackendId id, const BackendId* out, uint32_t n) {
-    if (id < kBits) {
-      const uint64_t bit = uint64_t{1} << (id % 64);
-      if (words_[id / 64] & bit) return false;
-      words_[id / 64] |= bit;
-      return true;
-    }
-    return std::find(out, out + n, id) == out + n;
-  }
-
-private:
-  static constexpr uint32_t kBits = 1024;
-  uint64_t words_[kBits / 64] = {};
-};
-
-} // namespace
 
 RingHash::RingHash(const BackendList& backends, uint64_t seed, uint32_t points_per_weight)
     : backend_count_(static_cast<uint32_t>(backends.size())) {

@@ -189,6 +189,7 @@ RouteResult Router::route(const RequestView& request, const RouteContext& ctx) c
       auto id = byStableId(*stable);
       if (id && bindable.usable(*id)) {
         const bool learned = options_.learn_source && *options_.learn_source == key->source;
+        r.rebind = RebindCause::None;  // a bad cookie, but the table kept the session in place
         r.decision = {*id, learned ? RouteDecision::Reason::Learned : RouteDecision::Reason::BoundTable};
         // A table-bound client without a valid cookie gets one, so it stays bound even if the
         // table entry is evicted.
@@ -200,7 +201,7 @@ RouteResult Router::route(const RequestView& request, const RouteContext& ctx) c
   }
 
   // 3. Placement of a new session.
-  uint64_t hash;
+  uint64_t hash = 0;
   if (key) {
     hash = key->hash;
   } else {

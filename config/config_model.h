@@ -97,6 +97,8 @@ struct UpstreamConfig {
   // paused read (client slower than backend) otherwise lets the kernel buffer up to
   // net.ipv4.tcp_rmem[2] (32 MiB on some hosts) per connection.
   uint32_t receive_buffer = 262144;
+  // Connect failures (nothing sent yet) are retried on the next candidate this many times.
+  uint32_t retries = 2;
 };
 
 struct ForwardingConfig {

@@ -41,6 +41,24 @@ private:
   std::string_view peer_;
 };
 
+// The health filter minus the backends this request already failed to connect to.
+class ExcludingFilter : public routing::BackendFilter {
+public:
+  ExcludingFilter(const routing::BackendFilter& inner, const routing::BackendId* tried, size_t n)
+      : inner_(inner), tried_(tried), n_(n) {}
+  bool usable(routing::BackendId id) const override {
+    for (size_t i = 0; i < n_; ++i) {
+      if (tried_[i] == id) return false;
+    }
+    return inner_.usable(id);
+  }
+
+private:
+  const routing::BackendFilter& inner_;
+  const routing::BackendId* tried_;
+  size_t n_;
+};
+
 // Only "chunked" is implemented; any other coding (gzip, a list, repeats) gets 501.
 bool onlyChunked(const HttpHead& head) {
   size_t seen = 0;
@@ -255,10 +273,24 @@ bool DownstreamConnection::startExchange(HttpHead& head) {
     return false;
   }();
 
+  if (!routeAndConnect(head)) return false;
+
+  if (request_framing_ != BodyFraming::None && !client_http10_) {
+    if (auto expect = head.get("expect"); expect && equalsIgnoreCase(*expect, "100-continue")) {
+      write(kContinue);
+    }
+  }
+  if (request_framing_ != BodyFraming::None) armTimer(Timer::Body, config().timeouts.client_idle);
+  return !closed_;
+}
+
+bool DownstreamConnection::routeAndConnect(const HttpHead& head) {
   const HeadView view(head, peer_);
+  const ExcludingFilter usable(*generation_->states, tried_, tried_count_);
+  const ExcludingFilter bindable(generation_->states->bindable(), tried_, tried_count_);
   routing::RouteContext ctx;
-  ctx.usable = generation_->states.get();
-  ctx.bindable = &generation_->states->bindable();
+  ctx.usable = &usable;
+  ctx.bindable = &bindable;
   ctx.store = generation_->store;
   ctx.now_ms = static_cast<int64_t>(uv_now(worker_.loop()));
   ctx.now_unix_s = static_cast<int64_t>(std::time(nullptr));
@@ -270,10 +302,12 @@ bool DownstreamConnection::startExchange(HttpHead& head) {
   }
   reason_ = routing::reasonName(route_.decision.reason);
   if (!route_.decision.found()) {
-    reject(ProxyError::NoBackend);
+    // After failed attempts, the last failure says more than "nothing usable".
+    reject(tried_count_ ? ProxyError::UpstreamConnectFailed : ProxyError::NoBackend);
     return false;
   }
   backend_ = route_.decision.backend;
+  if (tried_count_ < kMaxTried) tried_[tried_count_++] = backend_;
   if (generation_->store && router().options().load_metric == routing::LoadMetric::Requests) {
     inflight_id_ = router().stableId(backend_);
     generation_->store->inflight().add(inflight_id_, 1);
@@ -281,7 +315,7 @@ bool DownstreamConnection::startExchange(HttpHead& head) {
 
   // Only an HTTP/1.0 request may lack Host; the backend's address stands in for it then.
   std::string authority;
-  if (hosts == 0) {
+  if (!head.get("host")) {
     const auto& backend = router().backends()[backend_];
     authority = backend.host + ":" + std::to_string(backend.port);
   }
@@ -295,15 +329,7 @@ bool DownstreamConnection::startExchange(HttpHead& head) {
   opts.backend_authority = authority;
   scratch_.clear();
   buildUpstreamRequest(head, opts, scratch_);
-  if (!connectUpstream()) return false;
-
-  if (request_framing_ != BodyFraming::None && !client_http10_) {
-    if (auto expect = head.get("expect"); expect && equalsIgnoreCase(*expect, "100-continue")) {
-      write(kContinue);
-    }
-  }
-  if (request_framing_ != BodyFraming::None) armTimer(Timer::Body, config().timeouts.client_idle);
-  return !closed_;
+  return connectUpstream();
 }
 
 bool DownstreamConnection::connectUpstream() {
@@ -480,6 +506,16 @@ void DownstreamConnection::onUpstreamError(ProxyError error, bool response_start
                      (error == ProxyError::UpstreamReset || error == ProxyError::UpstreamBadResponse);
   const bool bodiless = request_framing_ == BodyFraming::None ||
                         (request_framing_ == BodyFraming::Length && request_length_ == 0);
+  // Nothing reached the backend: any method may go to the next candidate (re-placed, re-bound),
+  // as long as no body byte was consumed (they went to the failed connection).
+  if (error == ProxyError::UpstreamConnectFailed && bytes_in_ == 0 &&
+      tried_count_ <= config().upstream.retries && tried_count_ < kMaxTried) {
+    releaseLoad();
+    if (routeAndConnect(parser_.head()) && request_done_ && upstream_) {
+      upstream_->requestComplete(static_cast<uint64_t>(config().timeouts.upstream_response.count()));
+    }
+    return;
+  }
   if (stale && bodiless && upstream_attempts_ < kMaxStaleRetries) {
     ++upstream_attempts_;
     if (connectUpstream() && request_done_ && upstream_) {
@@ -568,6 +604,7 @@ void DownstreamConnection::resetExchange() {
   bytes_in_ = bytes_out_ = request_length_ = 0;
   status_ = 0;
   upstream_attempts_ = 0;
+  tried_count_ = 0;
   backend_ = routing::kNoBackend;
   reason_ = {};
 }

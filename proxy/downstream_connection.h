@@ -64,6 +64,8 @@ private:
   void feed(const char* data, size_t len);
   bool startExchange(HttpHead& head);
   bool connectUpstream();
+  // Routes the request (skipping backends already tried), builds its upstream head, connects.
+  bool routeAndConnect(const HttpHead& head);
   void reject(ProxyError error);
   void finishExchange();
   void logExchange(std::string_view reason_override = {});
@@ -102,6 +104,9 @@ private:
   routing::BackendId backend_ = routing::kNoBackend;
   routing::RouteResult route_;
   uint64_t inflight_id_ = 0;  // stable id counted in SessionStore::inflight, 0 = none
+  static constexpr size_t kMaxTried = 11;  // upstream.retries is at most 10
+  routing::BackendId tried_[kMaxTried];
+  uint8_t tried_count_ = 0;
   std::string_view reason_;
   std::chrono::steady_clock::time_point started_;
   uint64_t bytes_in_ = 0;

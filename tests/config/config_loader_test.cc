@@ -76,6 +76,7 @@ TEST_CASE("loader: the full documented example", "[config]") {
   CHECK(c.upstream.max_idle_per_backend == 64);
   CHECK(c.upstream.idle_timeout == 30s);
   CHECK(c.upstream.receive_buffer == 262144);
+  CHECK(c.upstream.retries == 2);
   CHECK(c.forwarding.x_forwarded_for);
   REQUIRE(c.forwarding.trusted_proxies.size() == 2);
   const auto ip = [](const char* s) { return *routing::IpAddress::parse(s); };
@@ -102,7 +103,7 @@ TEST_CASE("loader: non-default values land in the right fields", "[config]") {
                           "  graceful_shutdown: 3s\n"
                           "limits: { max_header_bytes: 1024, max_body_bytes: 18446744073709551615,"
                           " max_connections: 1000000 }\n"
-                          "upstream: { max_idle_per_backend: 0, idle_timeout: 5m, receive_buffer: 0 }\n"
+                          "upstream: { max_idle_per_backend: 0, idle_timeout: 5m, receive_buffer: 0, retries: 7 }\n"
                           "forwarding: { x_forwarded_for: false, trusted_proxies: [] }\n"
                           "logging: { level: off, access_log: /var/log/tether/access.log,"
                           " format: json }\n");
@@ -122,6 +123,7 @@ TEST_CASE("loader: non-default values land in the right fields", "[config]") {
   CHECK(c.upstream.max_idle_per_backend == 0);
   CHECK(c.upstream.idle_timeout == 5min);
   CHECK(c.upstream.receive_buffer == 0);
+  CHECK(c.upstream.retries == 7);
   CHECK_FALSE(c.forwarding.x_forwarded_for);
   CHECK(c.forwarding.trusted_proxies.empty());
   CHECK(c.logging.level == "off");

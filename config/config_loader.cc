@@ -22,6 +22,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "config/health_section.h"
 #include "config/routing_section.h"
 #include "config/validate.h"
 #include "config/yaml_fields.h"
@@ -32,6 +33,11 @@ namespace {
 constexpr uint64_t kMaxWorkers = 256;  // far above any core count we deploy on
 constexpr uint32_t kMaxIdlePerBackend = 1000000;  // same ceiling as max_connections
 constexpr uint32_t kMaxReceiveBuffer = 64u << 20;       // SO_RCVBUF above this is a typo
+
+// FieldReader::readEnum maps the n-th name to the n-th enumerator; this pins that order.
+static_assert(static_cast<int>(AdminState::Ready) == 0 &&
+              static_cast<int>(AdminState::Drain) == 1 &&
+              static_cast<int>(AdminState::Maintenance) == 2);
 
 class Loader : public FieldReader {
 public:
@@ -130,6 +136,7 @@ void Loader::readBackends(const Field& f, std::vector<BackendConfig>& out) {
            address_ok = true;
          }},
         {"weight", [&](const Field& v) { readUnsigned(v, 1, 1000, b.weight); }},
+        {"state", [&](const Field& v) { readEnum(v, {"ready", "drain", "maintenance"}, b.state); }},
     });
     if (!entry.node.IsMap()) continue;
     if (!seen.count("address")) error(entry, "missing required key 'address'");
@@ -176,6 +183,7 @@ void Loader::readDocument(const YAML::Node& root, Config& c) {
     };
   };
   RoutingSection routing(*this, c.routing);
+  HealthSection health(*this, c.health, c.drain, c.admin);
   bool backends_ok = false;
   auto& t = c.timeouts;
   auto& fw = c.forwarding;
@@ -205,7 +213,9 @@ void Loader::readDocument(const YAML::Node& root, Config& c) {
                             {"idle_timeout", duration(c.upstream.idle_timeout)},
                             {"receive_buffer",
                              number(0u, kMaxReceiveBuffer, c.upstream.receive_buffer)},
-                            {"retries", number(0u, 10u, c.upstream.retries)}})},
+                            {"retries", number(0u, 10u, c.upstream.retries)},
+                            {"retry_on_reset",
+                             [&](const Field& f) { readBool(f, c.upstream.retry_on_reset); }}})},
       {"forwarding",
        section({{"x_forwarded_for", [&](const Field& f) { readBool(f, fw.x_forwarded_for); }},
                 {"trusted_proxies",
@@ -215,13 +225,18 @@ void Loader::readDocument(const YAML::Node& root, Config& c) {
                                  c.logging.level)},
                 {"access_log", [&](const Field& f) { readAccessLog(f, c.logging.access_log); }},
                 {"format", choice({"text", "json"}, c.logging.format)}})},
+      {"health", [&](const Field& f) { health.readHealth(f); }},
+      {"drain", [&](const Field& f) { health.readDrain(f); }},
+      {"admin", [&](const Field& f) { health.readAdmin(f); }},
   });
   if (!seen.count("backends")) {
     error(doc, "missing required key 'backends' (a list of upstream servers)");
   }
   if (!seen.count("listen")) c.listen = {SocketAddress{"127.0.0.1", 8080}};
-  // After the whole document: `backends:` may follow `routing:`.
+  // After the whole document: `backends:` may follow `routing:`, and `listen:` may follow
+  // `admin:` (or be absent, defaulted just above).
   if (backends_ok) routing.checkBackends(c.backends);
+  health.checkListen(c.listen);
 }
 
 // Notes where each document's first non-null node starts, without building any nodes.

@@ -23,10 +23,15 @@ struct SocketAddress {
   std::string toString() const;  // "127.0.0.1:80", "[::1]:80"
 };
 
+// The operator's wish for a backend, from the config file (`state:`) or the admin API. Health
+// (probes, passive ejection) is separate: a `ready` backend that fails its checks is down.
+enum class AdminState : uint8_t { Ready = 0, Drain, Maintenance };
+
 struct BackendConfig {
   std::string name;       // stable identity; defaults to "host:port" when omitted
   SocketAddress address;
   uint32_t weight = 1;    // 1..1000
+  AdminState state = AdminState::Ready;  // `state: ready | drain | maintenance`
 };
 
 // One source of the session key, tried in order; the first present in a request wins.
@@ -99,6 +104,50 @@ struct UpstreamConfig {
   uint32_t receive_buffer = 262144;
   // Connect failures (nothing sent yet) are retried on the next candidate this many times.
   uint32_t retries = 2;
+  // Also retry (within `retries`) a bodiless idempotent request (GET, HEAD, OPTIONS, TRACE, PUT,
+  // DELETE) whose backend reset or closed the connection after the request went out and before
+  // any response byte came back. Off by default: the backend may have acted on it.
+  bool retry_on_reset = false;
+};
+
+// health.active: probes run by the control loop, one at a time per backend.
+struct ActiveHealthConfig {
+  bool enabled = false;               // true when the `active` map is present
+  enum class Type { Http = 0, Tcp } type = Type::Http;
+  std::string path = "/health";       // http: request target, must start with '/'
+  uint16_t expect_min = 200;          // http: `expect_status: 200-399` (or a single code)
+  uint16_t expect_max = 399;
+  std::string host;                   // http: Host header; "" = the backend's address
+  Duration interval = 2s;             // between the end of one probe and the start of the next
+  Duration timeout = 1s;              // connect + answer; must be below interval
+  uint32_t rise = 2;                  // consecutive successes that bring a down backend up
+  uint32_t fall = 3;                  // consecutive failures that take an up backend down
+  uint32_t jitter_percent = 10;       // `jitter: 10%`: each interval varies by +-this much
+};
+
+// health.passive: real traffic as a health signal (connect failures, resets, 502/504).
+struct PassiveHealthConfig {
+  bool enabled = false;               // true when the `passive` map is present
+  uint32_t consecutive_failures = 5;  // failures in a row that eject the backend
+  Duration eject_for = 10s;           // first ejection; doubles while failures continue
+  Duration max_eject_for = 5min;      // ceiling of the doubling
+};
+
+struct HealthConfig {
+  ActiveHealthConfig active;
+  PassiveHealthConfig passive;
+  Duration slow_start = 0ms;          // 0 = off; ramp of a recovered/added backend's new sessions
+};
+
+struct DrainConfig {
+  Duration timeout = 0ms;             // 0 = none; after it, bound sessions are re-placed
+  enum class Policy { Keep = 0, Migrate } policy = Policy::Keep;  // migrate: re-place at once
+};
+
+struct AdminConfig {
+  bool enabled = false;                         // true when the `admin` map is present
+  SocketAddress listen{"127.0.0.1", 9901};      // non-loopback needs a token
+  std::string token;                            // "" = none; else `Authorization: Bearer <token>`
 };
 
 struct ForwardingConfig {
@@ -123,6 +172,9 @@ struct Config {
   UpstreamConfig upstream;
   ForwardingConfig forwarding;
   LoggingConfig logging;
+  HealthConfig health;
+  DrainConfig drain;
+  AdminConfig admin;
 };
 
 } // namespace tether::config

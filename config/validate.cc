@@ -301,6 +301,117 @@ std::optional<std::string> checkCookieAttribute(std::string_view attribute) {
   return std::nullopt;
 }
 
+ParseResult<Duration> parseDurationOrZero(std::string_view text) {
+  for (std::string_view zero : {"0", "0ms", "0s", "0m", "0h"}) {
+    if (text == zero) return ParseResult<Duration>::success(Duration(0));
+  }
+  auto r = parseDuration(text);
+  // parseDuration's own advice would be misleading here: 0 is allowed, so say so.
+  if (!r.ok()) r.error += "; or 0s for none";
+  return r;
+}
+
+ParseResult<StatusRange> parseStatusRange(std::string_view text) {
+  using R = ParseResult<StatusRange>;
+  const std::string quoted = "'" + std::string(text) + "'";
+  const std::string hint = " (expected a status code such as 200 or a range such as 200-399, "
+                           "codes 100..599)";
+  const size_t dash = text.find('-');
+  const std::string_view low_text = text.substr(0, dash);
+  const std::string_view high_text =
+      dash == std::string_view::npos ? low_text : text.substr(dash + 1);
+  const auto low = decimal(low_text);
+  const auto high = decimal(high_text);
+  if (!low || !high) return R::failure("invalid status " + quoted + hint);
+  for (uint64_t code : {*low, *high}) {
+    if (code < 100 || code > 599) {
+      return R::failure("invalid status " + quoted + ": " + std::to_string(code) +
+                        " is not an HTTP status code" + hint);
+    }
+  }
+  if (*low > *high) {
+    return R::failure("invalid status range " + quoted + ": the first code must not be above " +
+                      "the second" + hint);
+  }
+  return R::success({static_cast<uint16_t>(*low), static_cast<uint16_t>(*high)});
+}
+
+ParseResult<uint32_t> parseJitterPercent(std::string_view text) {
+  using R = ParseResult<uint32_t>;
+  const std::string range = "0%.." + std::to_string(kMaxJitterPercent) + "%";
+  std::string_view number = text;
+  if (!number.empty() && number.back() == '%') number.remove_suffix(1);
+  const auto v = decimal(number);
+  if (!v) {
+    return R::failure("invalid jitter '" + std::string(text) + "' (expected a percentage such " +
+                      "as 10%, in " + range + ")");
+  }
+  if (*v > kMaxJitterPercent) {
+    return R::failure("jitter '" + std::string(text) + "' is out of range (expected " + range +
+                      "; more would let probes bunch up rather than spread out)");
+  }
+  return R::success(static_cast<uint32_t>(*v));
+}
+
+std::optional<std::string> checkProbePath(std::string_view path) {
+  if (path.empty() || path.front() != '/') {
+    return "probe path '" + std::string(path) + "' must start with '/'";
+  }
+  if (!std::all_of(path.begin(), path.end(), isPrintable)) {
+    return "probe path '" + std::string(path) +
+           "' must be printable ASCII without spaces or control characters (percent-encode "
+           "them)";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> checkProbeHost(std::string_view host) {
+  if (host.empty()) {
+    return std::string("probe Host must not be empty (remove 'host' to send the backend's "
+                       "address)");
+  }
+  if (!std::all_of(host.begin(), host.end(), isPrintable)) {
+    return "probe Host '" + std::string(host) +
+           "' must be printable ASCII without spaces or control characters";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> checkAdminToken(std::string_view token) {
+  if (token.size() < kMinAdminToken) {
+    return "the token must be at least " + std::to_string(kMinAdminToken) + " bytes long (got " +
+           std::to_string(token.size()) + ")";
+  }
+  if (!std::all_of(token.begin(), token.end(), isPrintable)) {
+    return std::string("the token must be printable ASCII without spaces or control characters "
+                       "(it is sent as 'Authorization: Bearer <token>')");
+  }
+  return std::nullopt;
+}
+
+bool isLoopbackHost(std::string_view host) {
+  if (host == "::1") return true;
+  const std::string text(host);
+  unsigned char raw[4];
+  return inet_pton(AF_INET, text.c_str(), raw) == 1 && raw[0] == 127;
+}
+
+namespace {
+
+bool isIpv4Host(const std::string& host) { return host.find(':') == std::string::npos; }
+
+// Whether a listener on wildcard host `w` also accepts connections addressed to `host`.
+bool covers(const std::string& w, const std::string& host) {
+  return w == "::" || (w == "0.0.0.0" && isIpv4Host(host));
+}
+
+} // namespace
+
+bool addressesOverlap(const SocketAddress& a, const SocketAddress& b) {
+  if (a.port == 0 || a.port != b.port) return false;
+  return a.host == b.host || covers(a.host, b.host) || covers(b.host, a.host);
+}
+
 std::string joinNames(const std::vector<std::string_view>& names) {
   std::string out;
   for (const auto& n : names) {

@@ -82,6 +82,49 @@ std::optional<std::string> checkCookiePath(std::string_view path);
 std::optional<std::string> checkCookieDomain(std::string_view domain);
 std::optional<std::string> checkCookieAttribute(std::string_view attribute);
 
+// --- health, drain and admin (health_section.cc) ---
+
+// "0", "0ms", "0s", "0m" or "0h" (off), or anything parseDuration accepts. For keys where zero
+// means "none" (health.slow_start, drain.timeout); parseDuration itself refuses 0 because a zero
+// timeout elsewhere would fire at once.
+ParseResult<Duration> parseDurationOrZero(std::string_view text);
+
+// health.active.expect_status: "200" or "200-399", codes in 100..599, low <= high.
+struct StatusRange {
+  uint16_t min = 0;
+  uint16_t max = 0;
+};
+ParseResult<StatusRange> parseStatusRange(std::string_view text);
+
+// health.active.jitter: "10%" or a bare "10", 0..kMaxJitterPercent. Above 50% an interval could
+// shrink to half its length and probes would bunch up instead of spreading out.
+constexpr uint32_t kMaxJitterPercent = 50;
+ParseResult<uint32_t> parseJitterPercent(std::string_view text);
+
+// health.active.path is written into the probe's request line and health.active.host into its
+// Host header, so both are printable ASCII without spaces or control characters (a space would
+// split the request line, CR/LF would inject headers). The path must start with '/'.
+std::optional<std::string> checkProbePath(std::string_view path);
+std::optional<std::string> checkProbeHost(std::string_view host);
+
+// admin.token: at least kMinAdminToken bytes of printable ASCII without spaces (it travels as
+// `Authorization: Bearer <token>`). Messages never echo the token: they end up in logs.
+constexpr size_t kMinAdminToken = 16;
+std::optional<std::string> checkAdminToken(std::string_view token);
+
+// True for 127.0.0.0/8 and ::1, given a canonical numeric host (as parseSocketAddress stores it).
+// Anything else, including the wildcards and IPv4-mapped loopback, counts as reachable from
+// other machines.
+bool isLoopbackHost(std::string_view host);
+
+// Whether listeners on `a` and `b` would claim the same connections: same nonzero port and either
+// the same host, or one side a wildcard covering the other ("0.0.0.0" covers every IPv4 host; "::"
+// covers every host, because Linux IPv6 sockets are dual-stack by default). Such a clash fails
+// at bind, late and far from the config line, or, since the proxy listeners use SO_REUSEPORT,
+// could even succeed and split connections between the two. Port 0 never overlaps: each gets
+// its own free port.
+bool addressesOverlap(const SocketAddress& a, const SocketAddress& b);
+
 // "a, b, c": for "expected one of: ..." messages.
 std::string joinNames(const std::vector<std::string_view>& names);
 

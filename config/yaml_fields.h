@@ -72,6 +72,16 @@ public:
   void readUnsigned(const Field& f, uint32_t min, uint32_t max, uint32_t& out);
   void readBool(const Field& f, bool& out);
   void readChoice(const Field& f, const std::vector<std::string_view>& choices, std::string& out);
+  // readChoice into an enum whose enumerators are 0, 1, 2, ... in the order of `names` (the
+  // config_model.h enums are declared that way so this mapping is the order of the list).
+  template <class Enum>
+  void readEnum(const Field& f, const std::vector<std::string_view>& names, Enum& out) {
+    std::string chosen;
+    readChoice(f, names, chosen);
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (!chosen.empty() && names[i] == chosen) out = static_cast<Enum>(i);
+    }
+  }
   // A list of CIDRs or bare addresses ("trusted_proxies"); each bad one is an error at its item.
   void readNetworks(const Field& f, std::vector<routing::Cidr>& out);
 

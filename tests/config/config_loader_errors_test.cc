@@ -39,12 +39,12 @@ TEST_CASE("errors: unknown keys at every level", "[config]") {
   // Given a misspelt key, expect an error at the key naming the section and the valid keys.
   expectOnly(kBackends + "colour: red\n", 2, 1,
              "unknown key 'colour' at top level (expected one of: listen, workers, backends, "
-             "routing, timeouts, limits, upstream, forwarding, logging)");
+             "routing, timeouts, limits, upstream, forwarding, logging, health, drain, admin)");
   expectOnly(kBackends + "timeouts:\n  connect: 2s\n  conect: 3s\n", 4, 3,
              "unknown key 'conect' in timeouts (expected one of: client_header, client_idle, "
              "connect, upstream_response, graceful_shutdown)");
   expectOnly("backends:\n  - address: 127.0.0.1:9001\n    wieght: 2\n", 3, 5,
-             "unknown key 'wieght' in backends[0] (expected one of: name, address, weight)");
+             "unknown key 'wieght' in backends[0] (expected one of: name, address, weight, state)");
   expectOnly(kBackends + "logging: { level: info, colour: true }\n", 2, 25,
              "unknown key 'colour' in logging (expected one of: level, access_log, format)");
 }

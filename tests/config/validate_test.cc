@@ -152,5 +152,138 @@ TEST_CASE("checkStrategy: every known strategy is available", "[config]") {
   CHECK(joinNames({}).empty());
 }
 
+TEST_CASE("parseDurationOrZero: zero in any unit, else parseDuration", "[config]") {
+  // Given zero with or without a unit, expect 0; given a duration, expect it as parseDuration.
+  for (const char* zero : {"0", "0ms", "0s", "0m", "0h"}) {
+    INFO(zero);
+    CHECK(*parseDurationOrZero(zero).value == 0ms);
+  }
+  CHECK(*parseDurationOrZero("30s").value == 30s);
+  // Given junk, expect parseDuration's reason plus the hint that 0s is allowed.
+  for (const char* bad : {"", "00s", "0x", "10", "-0s", "0 s"}) {
+    INFO(bad);
+    const auto r = parseDurationOrZero(bad);
+    CHECK_FALSE(r.ok());
+    CHECK_THAT(r.error, Catch::Contains("invalid duration '" + std::string(bad) + "'") &&
+                            Catch::EndsWith("; or 0s for none"));
+  }
+}
+
+TEST_CASE("parseStatusRange: one code or a range within 100..599", "[config]") {
+  // Given a code, expect min == max; given a range, expect both ends.
+  auto r = parseStatusRange("200");
+  REQUIRE(r.ok());
+  CHECK(r.value->min == 200);
+  CHECK(r.value->max == 200);
+  r = parseStatusRange("100-599");
+  REQUIRE(r.ok());
+  CHECK(r.value->min == 100);
+  CHECK(r.value->max == 599);
+  CHECK(parseStatusRange("204-204").ok());
+  // Given junk, expect "invalid status" and the usage hint.
+  for (const char* bad : {"", "-", "2xx", "200-", "-200", "200-300-400", " 200", "200 - 300",
+                          "+200", "200.0", "200,204"}) {
+    INFO(bad);
+    CHECK(parseStatusRange(bad).error ==
+          "invalid status '" + std::string(bad) + "' (expected a status code such as 200 or a "
+          "range such as 200-399, codes 100..599)");
+  }
+  // Given codes outside 100..599, expect the code named.
+  CHECK_THAT(parseStatusRange("99").error, Catch::Contains("99 is not an HTTP status code"));
+  CHECK_THAT(parseStatusRange("200-600").error, Catch::Contains("600 is not an HTTP status code"));
+  CHECK_THAT(parseStatusRange("99999999999999999999999").error,
+             Catch::Contains("invalid status"));
+  // Given a reversed range, expect the order explained.
+  CHECK_THAT(parseStatusRange("399-200").error,
+             Catch::StartsWith("invalid status range '399-200': the first code must not be above "
+                               "the second"));
+}
+
+TEST_CASE("parseJitterPercent: N% or N, 0..50", "[config]") {
+  CHECK(*parseJitterPercent("10%").value == 10);
+  CHECK(*parseJitterPercent("10").value == 10);
+  CHECK(*parseJitterPercent("0%").value == 0);
+  CHECK(*parseJitterPercent("50%").value == 50);
+  CHECK(parseJitterPercent("51%").error ==
+        "jitter '51%' is out of range (expected 0%..50%; more would let probes bunch up rather "
+        "than spread out)");
+  CHECK_THAT(parseJitterPercent("99999999999999999999999%").error, Catch::Contains("invalid"));
+  for (const char* bad : {"", "%", "10%%", "10 %", "%10", "-5%", "1.5%", "ten"}) {
+    INFO(bad);
+    CHECK(parseJitterPercent(bad).error == "invalid jitter '" + std::string(bad) +
+                                               "' (expected a percentage such as 10%, in "
+                                               "0%..50%)");
+  }
+}
+
+TEST_CASE("checkProbePath and checkProbeHost: safe in a request line and a header", "[config]") {
+  for (const char* ok : {"/", "/health", "/healthz?full=1&x=%20"}) {
+    INFO(ok);
+    CHECK_FALSE(checkProbePath(ok).has_value());
+  }
+  CHECK(*checkProbePath("health") == "probe path 'health' must start with '/'");
+  CHECK(*checkProbePath("") == "probe path '' must start with '/'");
+  for (const char* bad : {"/a b", "/a\r\nX: y", "/a\tb", "/caf\xc3\xa9", "/a\x7f"}) {
+    INFO(bad);
+    CHECK_THAT(*checkProbePath(bad),
+               Catch::EndsWith("must be printable ASCII without spaces or control characters "
+                               "(percent-encode them)"));
+  }
+  for (const char* ok : {"example.internal", "10.0.0.1:8080", "[::1]:80"}) {
+    INFO(ok);
+    CHECK_FALSE(checkProbeHost(ok).has_value());
+  }
+  CHECK_THAT(*checkProbeHost(""), Catch::StartsWith("probe Host must not be empty"));
+  for (const char* bad : {"a b", "a\r\nX: y", "caf\xc3\xa9"}) {
+    INFO(bad);
+    CHECK_THAT(*checkProbeHost(bad),
+               Catch::EndsWith("must be printable ASCII without spaces or control characters"));
+  }
+}
+
+TEST_CASE("checkAdminToken: 16+ printable bytes, never echoed", "[config]") {
+  CHECK_FALSE(checkAdminToken("0123456789abcdef").has_value());
+  CHECK_FALSE(checkAdminToken("!#$%&'()*+,-./:;<=>?@[]^_`{|}~09").has_value());
+  CHECK(*checkAdminToken("0123456789abcde") ==
+        "the token must be at least 16 bytes long (got 15)");
+  CHECK(*checkAdminToken("") == "the token must be at least 16 bytes long (got 0)");
+  for (const char* bad : {"0123456789 abcdef", "0123456789abcdef\n", "0123456789abcd\xc3\xa9"}) {
+    INFO(bad);
+    const auto why = checkAdminToken(bad);
+    REQUIRE(why.has_value());
+    CHECK_THAT(*why, Catch::StartsWith("the token must be printable ASCII") &&
+                         !Catch::Contains("0123456789"));
+  }
+}
+
+TEST_CASE("isLoopbackHost: 127.0.0.0/8 and ::1 only", "[config]") {
+  for (const char* yes : {"127.0.0.1", "127.255.255.254", "127.0.0.0", "::1"}) {
+    INFO(yes);
+    CHECK(isLoopbackHost(yes));
+  }
+  for (const char* no : {"0.0.0.0", "::", "10.0.0.1", "128.0.0.1", "::ffff:127.0.0.1", "::2",
+                         "localhost", ""}) {
+    INFO(no);
+    CHECK_FALSE(isLoopbackHost(no));
+  }
+}
+
+TEST_CASE("addressesOverlap: same socket, or a wildcard covering it", "[config]") {
+  const auto addr = [](const char* host, uint16_t port) { return SocketAddress{host, port}; };
+  CHECK(addressesOverlap(addr("127.0.0.1", 80), addr("127.0.0.1", 80)));
+  CHECK(addressesOverlap(addr("::1", 80), addr("::1", 80)));
+  CHECK(addressesOverlap(addr("0.0.0.0", 80), addr("127.0.0.1", 80)));
+  CHECK(addressesOverlap(addr("127.0.0.1", 80), addr("0.0.0.0", 80)));
+  CHECK(addressesOverlap(addr("::", 80), addr("127.0.0.1", 80)));
+  CHECK(addressesOverlap(addr("::1", 80), addr("::", 80)));
+  CHECK(addressesOverlap(addr("0.0.0.0", 80), addr("::", 80)));
+  // Different ports, different hosts, the other family's wildcard, or port 0: no overlap.
+  CHECK_FALSE(addressesOverlap(addr("127.0.0.1", 80), addr("127.0.0.1", 81)));
+  CHECK_FALSE(addressesOverlap(addr("127.0.0.1", 80), addr("127.0.0.2", 80)));
+  CHECK_FALSE(addressesOverlap(addr("0.0.0.0", 80), addr("::1", 80)));
+  CHECK_FALSE(addressesOverlap(addr("127.0.0.1", 0), addr("127.0.0.1", 0)));
+  CHECK_FALSE(addressesOverlap(addr("0.0.0.0", 0), addr("127.0.0.1", 0)));
+}
+
 } // namespace
 } // namespace tether::config

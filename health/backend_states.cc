@@ -1,30 +1,81 @@
 #include "health/backend_states.h"
 
+#include <ctime>
+
+
 namespace tether::health {
 
-std::string_view stateName(BackendState state) {
-  switch (state) {
-  case BackendState::Ready: return "ready";
-  case BackendState::Down: return "down";
-  case BackendState::Draining: return "draining";
-  case BackendState::Maintenance: return "maintenance";
-  }
-  return "unknown";
+namespace {
+
+int64_t wallMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-BackendStates::BackendStates(size_t backend_count) : states_(backend_count) {
-  for (auto& s : states_) s.store(BackendState::Ready, std::memory_order_relaxed);
+int64_t monotonicMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+} // namespace
+
+BackendStates::BackendStates(std::vector<BackendRuntimeSharedPtr> runtimes, const config::Config& config)
+    : runtimes_(std::move(runtimes)),
+      drain_keeps_bound_(config.drain.policy == config::DrainConfig::Policy::Keep),
+      slow_start_ms_(config.health.slow_start.count()) {}
+
+BackendStates::BackendStates(size_t backend_count) {
+  for (size_t i = 0; i < backend_count; ++i) {
+    runtimes_.push_back(std::make_shared<BackendRuntime>("#" + std::to_string(i), 1,
+                                                         config::AdminState::Ready, 0, 0, false));
+  }
 }
 
 BackendState BackendStates::get(routing::BackendId id) const {
-  if (id >= states_.size()) return BackendState::Maintenance;
-  return states_[id].load(std::memory_order_relaxed);
+  if (id >= runtimes_.size()) return BackendState::Maintenance;
+  return runtimes_[id]->state();
 }
 
 void BackendStates::set(routing::BackendId id, BackendState state) {
-  if (id < states_.size()) states_[id].store(state, std::memory_order_relaxed);
+  if (id >= runtimes_.size()) return;
+  auto& rt = *runtimes_[id];
+  const int64_t now = monotonicMs();
+  const int64_t wall = wallMs();
+  switch (state) {
+  case BackendState::Ready:
+    rt.setAdmin(config::AdminState::Ready, now, wall);
+    rt.clearHealth(now, wall);
+    break;
+  case BackendState::Down: rt.setActive(false, "forced down", now, wall); break;
+  case BackendState::Draining: rt.setAdmin(config::AdminState::Drain, now, wall); break;
+  case BackendState::Maintenance: rt.setAdmin(config::AdminState::Maintenance, now, wall); break;
+  }
 }
 
 bool BackendStates::usable(routing::BackendId id) const { return get(id) == BackendState::Ready; }
+
+double BackendStates::share(routing::BackendId id, int64_t now_ms) const {
+  if (slow_start_ms_ <= 0 || id >= runtimes_.size()) return 1.0;
+  const int64_t since = runtimes_[id]->slowStartSinceMs();
+  if (since == 0 || now_ms - since >= slow_start_ms_) return 1.0;
+  if (now_ms <= since) return 0.0;
+  return static_cast<double>(now_ms - since) / static_cast<double>(slow_start_ms_);
+}
+
+bool BackendStates::Bindable::usable(routing::BackendId id) const {
+  const BackendState st = s_.get(id);
+  if (st == BackendState::Ready) return true;
+  return st == BackendState::Draining && s_.drain_keeps_bound_ && !s_.runtimes_[id]->drainExpired();
+}
+
+routing::RebindCause BackendStates::Bindable::unbindableCause(routing::BackendId id) const {
+  switch (s_.get(id)) {
+  case BackendState::Maintenance: return routing::RebindCause::Maintenance;
+  case BackendState::Draining: return routing::RebindCause::DrainMigrate;
+  default: return routing::RebindCause::BackendDown;
+  }
+}
 
 } // namespace tether::health

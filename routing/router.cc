@@ -22,10 +22,13 @@ constexpr uint32_t kFirstCandidates = 8;
 std::string_view rebindCauseName(RebindCause cause) {
   switch (cause) {
   case RebindCause::None: return "none";
-  case RebindCause::BackendUnusable: return "backend_unusable";
+  case RebindCause::BackendDown: return "backend_down";
+  case RebindCause::Maintenance: return "maintenance";
+  case RebindCause::DrainMigrate: return "drain_migrate";
   case RebindCause::Removed: return "removed";
   case RebindCause::CookieInvalid: return "cookie_invalid";
   case RebindCause::CookieExpired: return "cookie_expired";
+  case RebindCause::TableEvicted: return "table_evicted";
   }
   return "unknown";
 }
@@ -83,8 +86,29 @@ RouteDecision Router::place(uint64_t hash, const RouteContext& ctx) const {
   return placeWith(*strategy_, hash, ctx);
 }
 
+bool Router::admitted(const RouteContext& ctx, BackendId id, uint64_t hash, uint64_t stable) {
+  if (!ctx.ramp) return true;
+  const double share = ctx.ramp->share(id, ctx.now_ms);
+  if (share >= 1.0) return true;
+  // A uniform number in [0, 1) fixed per (key, backend): as the share grows, the keys admitted
+  // earlier stay admitted.
+  const double unit = static_cast<double>(mix64(hash, stable) >> 11) * 0x1.0p-53;
+  return unit < share;
+}
+
 RouteDecision Router::placeWith(const Strategy& strategy, uint64_t hash,
                                 const RouteContext& ctx) const {
+  auto d = placeRamped(strategy, hash, ctx);
+  if (d.found() || !ctx.ramp) return d;
+  // Every usable backend is ramping and none admitted this key: a ramp must never refuse a
+  // request that a backend could take.
+  RouteContext plain = ctx;
+  plain.ramp = nullptr;
+  return placeRamped(strategy, hash, plain);
+}
+
+RouteDecision Router::placeRamped(const Strategy& strategy, uint64_t hash,
+                                  const RouteContext& ctx) const {
   const uint32_t n = strategy.backendCount();
   if (n == 0) return {};
   const BackendFilter& usable = *ctx.usable;
@@ -98,7 +122,9 @@ RouteDecision Router::placeWith(const Strategy& strategy, uint64_t hash,
       // Without bounded loads the first usable candidate is the placement; skipping a backend
       // that is down is health, not spill.
       for (uint32_t i = 0; i < got; ++i) {
-        if (usable.usable(buf[i])) return {buf[i], RouteDecision::Reason::PlacedPrimary};
+        if (usable.usable(buf[i]) && admitted(ctx, buf[i], hash, stable_ids_[buf[i]])) {
+          return {buf[i], RouteDecision::Reason::PlacedPrimary};
+        }
       }
       if (asked >= n) return {};
       asked = std::min(n, kMaxCandidates);
@@ -120,7 +146,7 @@ RouteDecision Router::placeWith(const Strategy& strategy, uint64_t hash,
   for (;;) {
     for (uint32_t i = 0; i < got; ++i) {
       const BackendId id = buf[i];
-      if (!usable.usable(id)) continue;
+      if (!usable.usable(id) || !admitted(ctx, id, hash, stable_ids_[id])) continue;
       const bool primary = !first_usable_seen;
       first_usable_seen = true;
       if (load(id, ctx) + 1 <= cap) {
@@ -175,7 +201,7 @@ RouteResult Router::route(const RequestView& request, const RouteContext& ctx) c
           }
           return r;
         }
-        r.rebind = id ? RebindCause::BackendUnusable : RebindCause::Removed;
+        r.rebind = id ? bindable.unbindableCause(*id) : RebindCause::Removed;
       } else {
         r.rebind = v.status == AffinityCookie::Verified::Status::Expired ? RebindCause::CookieExpired
                                                                           : RebindCause::CookieInvalid;
@@ -196,7 +222,12 @@ RouteResult Router::route(const RequestView& request, const RouteContext& ctx) c
         if (options_.cookie) r.cookie = options_.cookie->issue(backends_[*id].key, ctx.now_unix_s);
         return r;
       }
-      if (r.rebind == RebindCause::None) r.rebind = id ? RebindCause::BackendUnusable : RebindCause::Removed;
+      if (r.rebind == RebindCause::None) r.rebind = id ? bindable.unbindableCause(*id) : RebindCause::Removed;
+    } else if (r.rebind == RebindCause::None && options_.learn_source &&
+               *options_.learn_source == key->source) {
+      // The application's own session cookie came back but its binding is gone (evicted by the
+      // table's size limit or idle expiry): the session was bound, so this is a rebind.
+      r.rebind = RebindCause::TableEvicted;
     }
   }
 
@@ -212,7 +243,7 @@ RouteResult Router::route(const RequestView& request, const RouteContext& ctx) c
     case OnMissingKey::RoundRobin:
     case OnMissingKey::Random: {
       // Not a session: spread it, without bounded loads and without binding anything.
-      const RouteContext plain{ctx.usable, ctx.bindable, nullptr, 0, 0, ctx.random};
+      const RouteContext plain{ctx.usable, ctx.bindable, nullptr, nullptr, 0, 0, ctx.random};
       const bool rr = options_.on_missing_key == OnMissingKey::RoundRobin;
       const Strategy& s = rr ? *round_robin_ : *strategy_;
       r.decision = placeWith(s, rr ? unkeyedHash(s, plain) : mix64(ctx.random, 1), plain);
@@ -228,7 +259,9 @@ RouteResult Router::route(const RequestView& request, const RouteContext& ctx) c
   if (!strategy_->sticky() && key) hash = unkeyedHash(*strategy_, ctx);
   r.decision = place(hash, ctx);
   if (!r.decision.found()) return r;
-  if (ctx.store && recordsSessions()) {
+  // A keyless request under learn_cookie is usually a login: the application's cookie becomes the
+  // key and learn() records it, so a record under a random id would count the session twice.
+  if (ctx.store && recordsSessions() && (key || !options_.learn_source)) {
     // Record the new session: it is the binding when the stick table is on, and the session count
     // bounded loads read either way. Keyless sessions are counted under a random id.
     // Nothing is recorded when nothing would read it (plain round robin stays lock-free).

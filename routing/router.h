@@ -34,11 +34,36 @@
 
 namespace tether::routing {
 
+// Why a request that arrived with a binding was placed again (metrics: rebinds by cause).
+enum class RebindCause {
+  None = 0,
+  BackendDown,   // bound backend failed its health checks (or this request's connect to it)
+  Maintenance,   // operator put the bound backend in maintenance
+  DrainMigrate,  // bound backend is draining with policy migrate, or past drain.timeout
+  Removed,       // bound backend is no longer in the config
+  CookieInvalid, // affinity cookie malformed or not signed by any configured secret
+  CookieExpired, // affinity cookie past its ttl / idle_ttl
+  TableEvicted,  // the application's session cookie came back with no stick-table entry
+};
+constexpr size_t kRebindCauseCount = 8;
+std::string_view rebindCauseName(RebindCause cause);
+
 // Which backends may take this request. Implemented by the caller (health state, retry `tried`).
 class BackendFilter {
 public:
   virtual ~BackendFilter() = default;
   virtual bool usable(BackendId id) const = 0;
+  // For a bound backend this filter refuses: why (the rebind's cause).
+  virtual RebindCause unbindableCause(BackendId) const { return RebindCause::BackendDown; }
+};
+
+// Slow start: the share in [0, 1] of NEW sessions a backend accepts now. A key is accepted when
+// its own per-backend hash falls below the share, so the accepted set only grows as the share
+// rises (a key never flips back and forth between two backends during the ramp).
+class SlowStart {
+public:
+  virtual ~SlowStart() = default;
+  virtual double share(BackendId id, int64_t now_ms) const = 0;
 };
 
 class AllUsable : public BackendFilter {
@@ -48,10 +73,6 @@ public:
 
 enum class OnMissingKey { Assign = 0, RoundRobin, Random, Reject };
 enum class LoadMetric { Sessions = 0, Requests };
-
-// Why a request that arrived with a binding was placed again (metrics: rebinds by cause).
-enum class RebindCause { None = 0, BackendUnusable, Removed, CookieInvalid, CookieExpired };
-std::string_view rebindCauseName(RebindCause cause);
 
 // Bindings and loads shared by every worker and carried across snapshots.
 class SessionStore {
@@ -79,6 +100,7 @@ struct RouteContext {
   const BackendFilter* usable = nullptr;    // may take NEW sessions (ready)
   const BackendFilter* bindable = nullptr;  // may keep BOUND sessions (ready, draining)
   SessionStore* store = nullptr;
+  const SlowStart* ramp = nullptr;          // null = every backend takes its full share
   int64_t now_ms = 0;       // clock for stick-table idle expiry
   int64_t now_unix_s = 0;   // wall clock for cookie expiry
   uint64_t random = 0;      // per-request random number (random strategy, keyless placement)
@@ -126,12 +148,16 @@ public:
 
 private:
   RouteDecision leastLoaded(const RouteContext& ctx) const;
-  // True when sessions go into SessionStore::table: it binds them, or bounded loads count them.
+  // True when sessions go into SessionStore::table: it binds them, bounded loads count them, or
+  // the affinity cookie binds them (the count of bound sessions per backend is what drain shows).
   bool recordsSessions() const {
-    return options_.stick_table ||
+    return options_.stick_table || options_.cookie ||
            (options_.balance_factor > 0 && options_.load_metric == LoadMetric::Sessions);
   }
+  // Slow start: whether the key `hash` may be placed on `id` during its ramp.
+  static bool admitted(const RouteContext& ctx, BackendId id, uint64_t hash, uint64_t stable);
   RouteDecision placeWith(const Strategy& strategy, uint64_t hash, const RouteContext& ctx) const;
+  RouteDecision placeRamped(const Strategy& strategy, uint64_t hash, const RouteContext& ctx) const;
   // The hash a non-sticky placement uses: a random number for `random`, else the shared counter.
   uint64_t unkeyedHash(const Strategy& strategy, const RouteContext& ctx) const;
 

@@ -237,19 +237,19 @@ TEST_CASE("router binding: a cookie that cannot be honoured is re-placed with it
     CHECK(router.route(withAffinity(first.cookie), ctx).decision.reason == Reason::BoundCookie);
   }
   SECTION("its backend may not keep sessions") {
-    // Given X neither usable nor bindable (down), expect rebind backend_unusable, a placement
+    // Given X neither usable nor bindable (down), expect rebind backend_down, a placement
     // elsewhere and a cookie naming the new backend.
     const SetFilter down({x});
     const RouteContext dctx = contextFor(store, down, &down);
     const RouteResult r = router.route(withAffinity(first.cookie), dctx);
     CHECK(placed(r));
     CHECK(r.decision.backend != x);
-    CHECK(r.rebind == RebindCause::BackendUnusable);
+    CHECK(r.rebind == RebindCause::BackendDown);
     CHECK(cookieBackend(router, r.cookie) == router.backends()[r.decision.backend].key);
     // Without a separate bindable filter, usable decides for bound sessions too.
     const RouteResult u = router.route(withAffinity(first.cookie), contextFor(store, down));
     CHECK(u.decision.backend != x);
-    CHECK(u.rebind == RebindCause::BackendUnusable);
+    CHECK(u.rebind == RebindCause::BackendDown);
   }
   SECTION("its backend is not in this router") {
     // Given a second router (same secret) built without X, expect rebind removed and a cookie
@@ -380,7 +380,7 @@ TEST_CASE("router binding: a moved session does not flap back when its backend r
     if (b == a) {
       CHECK(r.decision.backend != a);
       CHECK(placed(r));
-      CHECK(r.rebind == RebindCause::BackendUnusable);
+      CHECK(r.rebind == RebindCause::BackendDown);
       CHECK(store.table().lookup(*r.key, ctx.now_ms) == router.stableId(r.decision.backend));
     } else {
       CHECK(r.decision.backend == b);

@@ -280,6 +280,7 @@ bool DownstreamConnection::routeAndConnect(const HttpHead& head) {
   ctx.usable = &usable;
   ctx.bindable = &bindable;
   ctx.store = generation_->store;
+  ctx.ramp = generation_->states.get();
   ctx.now_ms = static_cast<int64_t>(uv_now(worker_.loop()));
   ctx.now_unix_s = static_cast<int64_t>(std::time(nullptr));
   ctx.random = worker_.nextRandom();
@@ -296,10 +297,15 @@ bool DownstreamConnection::routeAndConnect(const HttpHead& head) {
   }
   backend_ = route_.decision.backend;
   if (tried_count_ < kMaxTried) tried_[tried_count_++] = backend_;
+  if (route_.rebind != routing::RebindCause::None) {
+    worker_.metrics().rebinds[static_cast<size_t>(route_.rebind)].fetch_add(1, std::memory_order_relaxed);
+  }
   if (generation_->store && router().options().load_metric == routing::LoadMetric::Requests) {
     inflight_id_ = router().stableId(backend_);
     generation_->store->inflight().add(inflight_id_, 1);
   }
+  traffic().in_flight.fetch_add(1, std::memory_order_relaxed);
+  inflight_counted_ = true;
 
   // Only an HTTP/1.0 request may lack Host; the backend's address stands in for it then.
   std::string authority;

@@ -22,10 +22,9 @@
 #include "proxy/http1_parser.h"
 #include "proxy/message_rewriter.h"
 #include "proxy/upstream_connection.h"
+#include "proxy/worker.h"
 
 namespace tether::proxy {
-
-class Worker;
 
 class DownstreamConnection : public Http1Parser::Handler, public UpstreamConnection::Handler {
 public:
@@ -72,6 +71,13 @@ private:
   void resetExchange();
   void learnFromResponse(const HttpHead& head);
   void releaseLoad();
+  // Metrics for the exchange that just ended (any outcome); called by logExchange().
+  void recordExchange(std::string_view error);
+  // Passive health: what this exchange said about its backend.
+  void reportBackendHealth(bool ok);
+  health::TrafficShard& traffic() {
+    return generation_->states->runtime(backend_).traffic(worker_.index());
+  }
   void write(std::string_view a, std::string_view b = {}, std::string_view c = {});
   void flush();
   size_t outstanding() const;
@@ -115,6 +121,7 @@ private:
   int status_ = 0;
   int pending_closes_ = 0;
   uint8_t upstream_attempts_ = 0;
+  bool inflight_counted_ = false;  // this exchange is in its backend's in_flight count
   Timer timer_kind_ = Timer::None;
   BodyFraming request_framing_ = BodyFraming::None;
   BodyFraming response_framing_ = BodyFraming::None;

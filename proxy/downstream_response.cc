@@ -8,6 +8,7 @@
 #include "proxy/downstream_connection.h"
 #include "proxy/uv_write.h"
 #include "proxy/worker.h"
+#include "proxy/worker_metrics.h"
 #include "routing/set_cookie.h"
 
 namespace tether::proxy {
@@ -24,6 +25,12 @@ constexpr std::chrono::milliseconds kLinger{2000};
 // Attempts on pooled connections that turn out to have been closed by the backend meanwhile.
 constexpr uint8_t kMaxStaleRetries = 3;
 
+// RFC 9110 §9.2.2. POST and PATCH are not; CONNECT is refused before routing.
+bool idempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "TRACE" ||
+         method == "PUT" || method == "DELETE";
+}
+
 } // namespace
 
 // ---- response side ----------------------------------------------------------------------------
@@ -39,6 +46,7 @@ void DownstreamConnection::onUpstreamHead(const HttpHead& head) {
   }
   response_started_ = true;
   status_ = head.status;
+  reportBackendHealth(head.status != 502 && head.status != 504);
   ClientResponseOptions opts;
   if (head.status == 101 && upgrade_requested_) {
     opts.upgrade = true;
@@ -136,10 +144,17 @@ void DownstreamConnection::onUpstreamError(ProxyError error, bool response_start
                      (error == ProxyError::UpstreamReset || error == ProxyError::UpstreamBadResponse);
   const bool bodiless = request_framing_ == BodyFraming::None ||
                         (request_framing_ == BodyFraming::Length && request_length_ == 0);
+  // An idle connection the backend timed out says nothing about its health; anything else does.
+  if (!stale) reportBackendHealth(false);
+  const bool may_retry = tried_count_ <= config().upstream.retries && tried_count_ < kMaxTried;
   // Nothing reached the backend: any method may go to the next candidate (re-placed, re-bound),
-  // as long as no body byte was consumed (they went to the failed connection).
-  if (error == ProxyError::UpstreamConnectFailed && bytes_in_ == 0 &&
-      tried_count_ <= config().upstream.retries && tried_count_ < kMaxTried) {
+  // as long as no body byte was consumed (they went to the failed connection). After the request
+  // went out, only a bodiless idempotent one, and only when upstream.retry_on_reset says so: the
+  // backend may have acted on it.
+  const bool connect_failed = error == ProxyError::UpstreamConnectFailed && bytes_in_ == 0;
+  const bool reset_retry = error == ProxyError::UpstreamReset && !stale && bodiless &&
+                           config().upstream.retry_on_reset && idempotent(parser_.head().method());
+  if ((connect_failed || reset_retry) && may_retry) {
     releaseLoad();
     if (routeAndConnect(parser_.head()) && request_done_ && upstream_) {
       upstream_->requestComplete(static_cast<uint64_t>(config().timeouts.upstream_response.count()));
@@ -222,6 +237,39 @@ void DownstreamConnection::learnFromResponse(const HttpHead& head) {
 void DownstreamConnection::releaseLoad() {
   if (inflight_id_ != 0 && generation_->store) generation_->store->inflight().add(inflight_id_, -1);
   inflight_id_ = 0;
+  if (inflight_counted_) {
+    traffic().in_flight.fetch_sub(1, std::memory_order_relaxed);
+    inflight_counted_ = false;
+  }
+}
+
+void DownstreamConnection::reportBackendHealth(bool ok) {
+  if (backend_ == routing::kNoBackend) return;
+  auto& rt = generation_->states->runtime(backend_);
+  if (ok) {
+    rt.passiveSuccess();
+    return;
+  }
+  const auto& passive = config().health.passive;
+  if (!passive.enabled) return;
+  rt.passiveFailure(passive, static_cast<int64_t>(uv_now(worker_.loop())),
+                    static_cast<int64_t>(std::time(nullptr)) * 1000);
+}
+
+void DownstreamConnection::recordExchange(std::string_view error) {
+  auto& m = worker_.metrics();
+  const auto micros = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started_).count());
+  m.observeLatency(micros);
+  const size_t cls = statusClass(status_);
+  if (backend_ == routing::kNoBackend) {
+    m.unrouted[cls].fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  auto& t = traffic();
+  const auto reason = static_cast<size_t>(route_.decision.reason);
+  if (reason < health::TrafficShard::kReasons) t.requests[cls][reason].fetch_add(1, std::memory_order_relaxed);
+  if (!error.empty()) t.errors.fetch_add(1, std::memory_order_relaxed);
 }
 
 void DownstreamConnection::resetExchange() {
@@ -240,6 +288,7 @@ void DownstreamConnection::resetExchange() {
 }
 
 void DownstreamConnection::logExchange(std::string_view reason_override) {
+  recordExchange(reason_override);
   auto& log = worker_.accessLog();
   if (!log.enabled()) return;
   const auto& head = parser_.head();

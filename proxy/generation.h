@@ -20,9 +20,17 @@ struct Generation {
 
 using GenerationConstSharedPtr = std::shared_ptr<const Generation>;
 
-// A generation for `snapshot` whose backend states are carried over from `previous` by backend
-// name (style.md rule 4: identity is the name, never the index). New backends start ready.
+struct GenerationClock {
+  int64_t now_ms = 0;       // monotonic (uv_hrtime() / 1e6)
+  int64_t now_unix_ms = 0;  // wall clock, for display
+};
+
+// A generation for `snapshot` whose backend runtimes (state, health, counters) are carried over
+// from `previous` by backend name (style.md rule 4: identity is the name, never the index). New
+// backends start in their configured state, with slow start when `previous` exists (added by a
+// reload). `worker_shards`: how many workers write traffic counters.
 GenerationConstSharedPtr makeGeneration(config::SnapshotConstSharedPtr snapshot,
-                                        const Generation* previous, routing::SessionStore* store);
+                                        const Generation* previous, routing::SessionStore* store,
+                                        const GenerationClock& clock, uint32_t worker_shards);
 
 } // namespace tether::proxy

@@ -1,7 +1,7 @@
 // tether's entry point: flags, the initial load (fatal on error), the data plane, and a small
-// control loop on the main thread that turns signals into actions:
+// loop on the main thread that turns signals into actions:
 //   SIGTERM/SIGINT  graceful stop (in-flight requests get timeouts.graceful_shutdown), exit 0
-//   SIGHUP          re-read the config off the loop (uv_queue_work); a bad file keeps the old one
+//   SIGHUP          re-read the config off the loops; a bad file keeps the old one
 
 #include <uv.h>
 
@@ -24,7 +24,8 @@ constexpr const char* kUsage =
     "       tether --version\n"
     "       tether --help\n"
     "\n"
-    "Signals: SIGTERM/SIGINT stop gracefully; SIGHUP reloads the config file.\n";
+    "Signals: SIGTERM/SIGINT stop gracefully; SIGHUP reloads the config file (as does\n"
+    "POST /reload on the admin listener, when `admin:` is configured).\n";
 
 using tether::config::ConfigErrors;
 
@@ -32,12 +33,12 @@ void printErrors(const ConfigErrors& errors) {
   for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.toString().c_str());
 }
 
-// Owns the control loop's handles; lives on main()'s stack for the process lifetime and closes
-// every handle before the loop is closed.
-class Control {
+// Turns signals into actions on the main thread. Reloads themselves run on the server's control
+// loop (proxy/control_plane.h), which also serves POST /reload. Lives on main()'s stack and
+// closes every handle before its loop is closed.
+class Signals {
 public:
-  Control(std::string path, tether::proxy::Server& server, uint64_t version)
-      : path_(std::move(path)), server_(server), version_(version) {
+  explicit Signals(tether::proxy::Server& server) : server_(server) {
     uv_loop_init(&loop_);
     for (auto* s : {&sigterm_, &sigint_, &sighup_}) {
       uv_signal_init(&loop_, s);
@@ -54,80 +55,25 @@ public:
   }
 
 private:
-  struct ReloadWork {
-    uv_work_t req;
-    Control* self;
-    std::string path;
-    uint64_t version;
-    tether::config::LoadResult result{ConfigErrors{}};
-    tether::config::SnapshotConstSharedPtr snapshot;
-  };
-
   static void onStop(uv_signal_t* s, int signum) {
-    auto* self = static_cast<Control*>(s->data);
+    auto* self = static_cast<Signals*>(s->data);
     spdlog::info("signal {}: stopping gracefully", signum);
-    self->stopping_ = true;
     for (auto* h : {&self->sigterm_, &self->sigint_, &self->sighup_}) {
       uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
     }
-    // The loop ends once these handles and any reload in progress are done; main() then stops
-    // the server, which waits for in-flight requests.
+    // The loop ends once these handles are closed; main() then stops the server, which waits
+    // for in-flight requests.
   }
 
   static void onReload(uv_signal_t* s, int) {
-    auto* self = static_cast<Control*>(s->data);
-    if (self->reloading_) {
-      self->reload_again_ = true;
-      return;
-    }
-    self->startReload();
+    auto* self = static_cast<Signals*>(s->data);
+    spdlog::info("SIGHUP: reloading the config file");
+    self->server_.requestReload();
   }
 
-  void startReload() {
-    reloading_ = true;
-    auto* w = new ReloadWork{};
-    w->req.data = w;
-    w->self = this;
-    w->path = path_;
-    w->version = version_ + 1;
-    uv_queue_work(&loop_, &w->req, doReload, afterReload);
-  }
-
-  // Thread pool: file I/O, YAML parsing and table building stay off every event loop.
-  static void doReload(uv_work_t* req) {
-    auto* w = static_cast<ReloadWork*>(req->data);
-    w->result = tether::config::loadConfigFile(w->path);
-    if (w->result.ok()) {
-      w->snapshot = tether::config::buildSnapshot(std::move(w->result.config()), w->version);
-    }
-  }
-
-  static void afterReload(uv_work_t* req, int) {
-    std::unique_ptr<ReloadWork> w(static_cast<ReloadWork*>(req->data));
-    Control* self = w->self;
-    self->reloading_ = false;
-    if (!w->snapshot) {
-      spdlog::warn("reload of {} rejected; the running config stays", w->path);
-      for (const auto& e : w->result.errors()) spdlog::warn("{}", e.toString());
-    } else if (!self->stopping_) {
-      self->version_ = w->version;
-      self->server_.publish(w->snapshot);
-      spdlog::info("reloaded {} (config version {})", w->path, w->version);
-    }
-    if (self->reload_again_ && !self->stopping_) {
-      self->reload_again_ = false;
-      self->startReload();
-    }
-  }
-
-  std::string path_;
   tether::proxy::Server& server_;
-  uint64_t version_;
   uv_loop_t loop_;
   uv_signal_t sigterm_, sigint_, sighup_;
-  bool stopping_ = false;
-  bool reloading_ = false;
-  bool reload_again_ = false;
 };
 
 int check(const std::string& path) {
@@ -160,8 +106,13 @@ int runServer(const std::string& path) {
     spdlog::info("tether {} listening on {} with {} workers, {} backends", TETHER_VERSION,
                  addr.toString(), server.workerCount(), snapshot->config.backends.size());
   }
-  Control control(path, server, 1);
-  const int rc = control.run();
+  if (server.adminPort() != 0) {
+    auto admin = snapshot->config.admin.listen;
+    admin.port = server.adminPort();
+    spdlog::info("admin API on {}", admin.toString());
+  }
+  Signals signals(server);
+  const int rc = signals.run();
   server.shutdown();
   spdlog::info("stopped");
   return (rc == 0 && server.loopsClosedCleanly()) ? 0 : 1;

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "proxy/access_log.h"
+#include "proxy/control_plane.h"
 #include "proxy/listener.h"
 #include "proxy/stick_table_store.h"
 #include "proxy/worker.h"
@@ -33,11 +34,30 @@ std::unique_ptr<routing::SessionStore> makeStore(const config::Config& cfg) {
 
 int64_t monotonicMs() { return static_cast<int64_t>(uv_hrtime() / 1000000); }
 
+GenerationClock clockNow() {
+  return {monotonicMs(), static_cast<int64_t>(std::time(nullptr)) * 1000};
+}
+
+uint32_t workersFor(const config::Config& cfg) {
+  return cfg.workers ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());
+}
+
 } // namespace
 
 Server::Server(config::SnapshotConstSharedPtr snapshot)
-    : store_(makeStore(snapshot->config)),
-      generation_(makeGeneration(std::move(snapshot), nullptr, store_.get())) {}
+    : store_(makeStore(snapshot->config)), worker_count_(workersFor(snapshot->config)),
+      metrics_(new WorkerMetrics[worker_count_]),
+      generation_(makeGeneration(std::move(snapshot), nullptr, store_.get(), clockNow(), worker_count_)),
+      control_(std::make_unique<ControlPlane>(*this)) {}
+
+GenerationConstSharedPtr Server::current() const {
+  std::lock_guard lock(mu_);
+  return generation_;
+}
+
+uint16_t Server::adminPort() const { return control_->adminPort(); }
+
+void Server::requestReload() { control_->requestReload(); }
 
 void Server::loadBindings() {
   const auto& persist = generation_->snapshot->config.routing.stick_table.persist;
@@ -90,8 +110,7 @@ std::optional<std::string> Server::start() {
   std::signal(SIGPIPE, SIG_IGN);
   loadBindings();
   const auto& cfg = generation_->snapshot->config;
-  uint32_t n = cfg.workers;
-  if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+  const uint32_t n = worker_count_;
 
   std::string log_error;
   access_log_ = AccessLog::create(cfg.logging, &log_error);
@@ -111,22 +130,38 @@ std::optional<std::string> Server::start() {
     all_fds.insert(all_fds.end(), fds.begin(), fds.end());
   }
   for (uint32_t i = 0; i < n; ++i) {
-    workers_.push_back(
-        std::make_unique<Worker>(i, generation_, std::move(fds_per_worker[i]), *access_log_));
+    workers_.push_back(std::make_unique<Worker>(i, generation_, std::move(fds_per_worker[i]),
+                                                *access_log_, metrics_[i]));
   }
   for (auto& w : workers_) w->start();
   started_ = true;
+  // After the workers exist (a reload publishes to them), before start() returns.
+  if (auto err = control_->start(cfg)) {
+    shutdown();
+    return err;
+  }
   return std::nullopt;
 }
 
 void Server::publish(config::SnapshotConstSharedPtr snapshot) {
-  generation_ = makeGeneration(std::move(snapshot), generation_.get(), store_.get());
-  for (auto& w : workers_) w->publish(generation_);
+  GenerationConstSharedPtr next;
+  {
+    // One publisher at a time: the control loop (reloads) or a test thread.
+    std::lock_guard lock(mu_);
+    generation_ = makeGeneration(std::move(snapshot), generation_.get(), store_.get(), clockNow(),
+                                 worker_count_);
+    next = generation_;
+  }
+  for (auto& w : workers_) w->publish(next);
+  control_->notifyPublished();
 }
 
 void Server::shutdown() {
   if (!started_ || stopped_) return;
   stopped_ = true;
+  // The control loop first: no reload may publish to workers that are going away.
+  control_->stop();
+  clean_ = control_->closedCleanly();
   for (auto& w : workers_) w->requestStop();
   for (auto& w : workers_) {
     w->join();

@@ -9,16 +9,19 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/snapshot.h"
 #include "proxy/generation.h"
+#include "proxy/worker_metrics.h"
 
 namespace tether::proxy {
 
 class AccessLog;
+class ControlPlane;
 class Worker;
 
 class Server {
@@ -29,19 +32,27 @@ public:
   Server& operator=(const Server&) = delete;
 
   // Binds every listen address (port 0 picks a free port once and every worker shares it) and
-  // starts the workers. Returns an error text, or nullopt on success.
+  // the admin listener, and starts the workers and the control loop (health checks, reloads,
+  // admin API). Returns an error text, or nullopt on success.
   std::optional<std::string> start();
 
   // Actual bound ports, in the order of config.listen.
   const std::vector<uint16_t>& ports() const { return ports_; }
 
   // Hands a new snapshot to every worker; requests in flight keep the one they started with.
-  // Backend states carry over by backend name.
+  // Backend runtimes (state, health, counters) carry over by backend name. Any thread.
   void publish(config::SnapshotConstSharedPtr snapshot);
+  // SIGHUP: re-read the config file on the control loop. Any thread.
+  void requestReload();
 
+  // The generation new requests get now. Any thread.
+  GenerationConstSharedPtr current() const;
   // The state table of the current generation (health checks and the admin API write it).
-  health::BackendStates& backendStates() { return *generation_->states; }
-  const config::Snapshot& snapshot() const { return *generation_->snapshot; }
+  health::BackendStates& backendStates() { return *current()->states; }
+  config::SnapshotConstSharedPtr snapshot() const { return current()->snapshot; }
+  // Bound admin listener port (0 = no admin listener).
+  uint16_t adminPort() const;
+  const WorkerMetrics& workerMetrics(uint32_t worker) const { return metrics_[worker]; }
 
   // Graceful stop: stop accepting, let in-flight requests finish for up to graceful_shutdown,
   // then close everything. Returns once every worker loop is closed. Idempotent.
@@ -50,13 +61,17 @@ public:
   // True when every worker's uv_loop_close() returned 0 (no leaked handle). Valid after shutdown.
   bool loopsClosedCleanly() const { return clean_; }
 
-  uint32_t workerCount() const { return static_cast<uint32_t>(workers_.size()); }
+  uint32_t workerCount() const { return worker_count_; }
   routing::SessionStore& sessions() { return *store_; }
 
 private:
   // Bindings and loads outlive every generation: reloads keep sessions where they are.
   std::unique_ptr<routing::SessionStore> store_;
+  uint32_t worker_count_;
+  std::unique_ptr<WorkerMetrics[]> metrics_;  // one per worker; written only by that worker
+  mutable std::mutex mu_;                     // guards generation_
   GenerationConstSharedPtr generation_;
+  std::unique_ptr<ControlPlane> control_;
   std::unique_ptr<AccessLog> access_log_;  // outlives the workers that write to it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<uint16_t> ports_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "proxy/upstream_connection.h"
+#include "proxy/worker.h"
 
 namespace tether::proxy {
 
@@ -30,12 +31,15 @@ UpstreamPool::Acquired UpstreamPool::acquire(const routing::Backend& backend,
   if (it != idle_.end() && !it->second.empty()) {
     UpstreamConnection* conn = it->second.back();
     it->second.pop_back();
+    --idle_count_;
+    publishGauges();
     return {conn, true};
   }
   sockaddr_storage addr{};
   if (!toSockaddr(backend, addr)) return {nullptr, false};
   auto* conn = new UpstreamConnection(worker_, *this, std::move(key), addr.ss_family);
   live_.insert(conn);
+  publishGauges();
   conn->connect(addr, static_cast<uint64_t>(config.timeouts.connect.count()),
                 config.upstream.receive_buffer);
   return {conn, false};
@@ -53,14 +57,26 @@ void UpstreamPool::release(UpstreamConnection* conn, const config::Config& confi
   }
   conn->becomeIdle(static_cast<uint64_t>(config.upstream.idle_timeout.count()));
   list.push_back(conn);
+  ++idle_count_;
+  publishGauges();
 }
 
 void UpstreamPool::forget(UpstreamConnection* conn) {
   live_.erase(conn);
   auto it = idle_.find(conn->poolKey());
-  if (it == idle_.end()) return;
-  auto& list = it->second;
-  list.erase(std::remove(list.begin(), list.end(), conn), list.end());
+  if (it != idle_.end()) {
+    auto& list = it->second;
+    const size_t before = list.size();
+    list.erase(std::remove(list.begin(), list.end(), conn), list.end());
+    idle_count_ -= before - list.size();
+  }
+  publishGauges();
+}
+
+void UpstreamPool::publishGauges() {
+  auto& m = worker_.metrics();
+  m.pool_idle.store(static_cast<int64_t>(idle_count_), std::memory_order_relaxed);
+  m.pool_live.store(static_cast<int64_t>(live_.size()), std::memory_order_relaxed);
 }
 
 void UpstreamPool::closeAll() {
@@ -68,12 +84,8 @@ void UpstreamPool::closeAll() {
   std::vector<UpstreamConnection*> all(live_.begin(), live_.end());
   for (auto* c : all) c->close();
   idle_.clear();
-}
-
-size_t UpstreamPool::idleCount() const {
-  size_t n = 0;
-  for (const auto& [k, v] : idle_) n += v.size();
-  return n;
+  idle_count_ = 0;
+  publishGauges();
 }
 
 } // namespace tether::proxy

@@ -39,13 +39,16 @@ public:
   void forget(UpstreamConnection* conn);
   void closeAll();
 
-  size_t idleCount() const;
+  size_t idleCount() const { return idle_count_; }
   size_t liveCount() const { return live_.size(); }
 
 private:
+  void publishGauges();
+
   Worker& worker_;
   std::unordered_map<std::string, std::vector<UpstreamConnection*>> idle_;
   std::unordered_set<UpstreamConnection*> live_;
+  size_t idle_count_ = 0;
 };
 
 } // namespace tether::proxy

@@ -8,9 +8,9 @@
 namespace tether::proxy {
 
 Worker::Worker(uint32_t index, GenerationConstSharedPtr generation, std::vector<int> listen_fds,
-               AccessLog& access_log)
+               AccessLog& access_log, WorkerMetrics& metrics)
     : index_(index), read_buf_(new char[kReadBufferSize]), generation_(std::move(generation)),
-      listen_fds_(std::move(listen_fds)), pool_(*this), access_log_(access_log) {
+      listen_fds_(std::move(listen_fds)), pool_(*this), access_log_(access_log), metrics_(metrics) {
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &async_, onAsync);
   uv_timer_init(&loop_, &stop_timer_);
@@ -94,11 +94,14 @@ void Worker::accept(uv_stream_t* server) {
     return;
   }
   connections_.insert(conn);
+  metrics_.connections.store(static_cast<int64_t>(connections_.size()), std::memory_order_relaxed);
   conn->start();
 }
 
 void Worker::onConnectionClosed(DownstreamConnection* conn) {
-  connections_.erase(conn);
+  if (connections_.erase(conn)) {
+    metrics_.connections.store(static_cast<int64_t>(connections_.size()), std::memory_order_relaxed);
+  }
   if (stopping_) maybeFinish();
 }
 

@@ -18,6 +18,7 @@
 
 #include "proxy/generation.h"
 #include "proxy/upstream_pool.h"
+#include "proxy/worker_metrics.h"
 
 namespace tether::proxy {
 
@@ -28,7 +29,7 @@ class Listener;
 class Worker {
 public:
   Worker(uint32_t index, GenerationConstSharedPtr generation, std::vector<int> listen_fds,
-         AccessLog& access_log);
+         AccessLog& access_log, WorkerMetrics& metrics);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -49,6 +50,8 @@ public:
   const config::Config& config() const { return generation_->snapshot->config; }
   UpstreamPool& pool() { return pool_; }
   AccessLog& accessLog() { return access_log_; }
+  WorkerMetrics& metrics() { return metrics_; }
+  uint32_t index() const { return index_; }
   bool stopping() const { return stopping_; }
   void accept(uv_stream_t* server);
   // Per-worker xorshift64*: random placement and keyless session ids; no shared state.
@@ -86,6 +89,7 @@ private:
   std::unordered_set<DownstreamConnection*> connections_;
   UpstreamPool pool_;
   AccessLog& access_log_;
+  WorkerMetrics& metrics_;
   std::thread thread_;
   bool stopping_ = false;
   bool finished_ = false;

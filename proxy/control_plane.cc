@@ -1,0 +1,263 @@
+#include "proxy/control_plane.h"
+
+#include <ctime>
+
+#include <spdlog/spdlog.h>
+
+#include "config/config_loader.h"
+#include "config/snapshot.h"
+#include "health/health_checker.h"
+#include "proxy/admin_api.h"
+#include "proxy/admin_server.h"
+#include "proxy/server.h"
+
+namespace tether::proxy {
+
+namespace {
+
+int64_t wallMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+} // namespace
+
+// Thread-pool work item: everything slow about a reload happens in doWork.
+struct ControlPlane::ReloadWork {
+  uv_work_t req;
+  ControlPlane* self = nullptr;
+  std::string path;
+  uint64_t version = 0;
+  config::LoadResult result{config::ConfigErrors{}};
+  config::SnapshotConstSharedPtr snapshot;
+
+  static void doWork(uv_work_t* req) {
+    auto* w = static_cast<ReloadWork*>(req->data);
+    if (w->path.empty()) return;  // a config built in code has no file to re-read
+    w->result = config::loadConfigFile(w->path);
+    if (w->result.ok()) w->snapshot = config::buildSnapshot(std::move(w->result.config()), w->version);
+  }
+  static void afterWork(uv_work_t* req, int) {
+    std::unique_ptr<ReloadWork> w(static_cast<ReloadWork*>(req->data));
+    w->self->finishReload(*w);
+  }
+};
+
+ControlPlane::ControlPlane(Server& server) : server_(server) {
+  uv_loop_init(&loop_);
+  uv_async_init(&loop_, &async_, onAsyncCb);
+  uv_timer_init(&loop_, &tick_);
+  async_.data = this;
+  tick_.data = this;
+  checker_ = std::make_unique<health::HealthChecker>(
+      &loop_, [this](const std::string& name, bool up, const std::string& detail) {
+        auto g = server_.current();
+        const auto& router = *g->snapshot->router;
+        if (auto id = router.byName(name)) {
+          g->states->runtime(*id).setActive(up, detail, static_cast<int64_t>(uv_now(&loop_)), wallMs());
+        }
+      });
+  api_ = std::make_unique<AdminApi>(server_, *this);
+}
+
+ControlPlane::~ControlPlane() {
+  stop();
+  if (!started_) {
+    // Never ran: close the handles here so the loop can be closed.
+    beginClose();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    uv_loop_close(&loop_);
+  }
+}
+
+std::optional<std::string> ControlPlane::start(const config::Config& cfg) {
+  if (started_) return "already started";
+  if (cfg.admin.enabled) {
+    admin_ = std::make_unique<AdminServer>(
+        &loop_, cfg.admin.token,
+        [this](const AdminRequest& req, AdminReply reply) { api_->handle(req, std::move(reply)); });
+    if (auto err = admin_->listen(cfg.admin.listen.host, cfg.admin.listen.port)) {
+      return "admin listener " + cfg.admin.listen.toString() + ": " + *err;
+    }
+    admin_port_ = admin_->port();
+  }
+  reconcileHealth();
+  uv_timer_start(&tick_, onTickCb, kTickMs, kTickMs);
+  started_ = true;
+  thread_ = std::thread([this] { run(); });
+  return std::nullopt;
+}
+
+void ControlPlane::run() {
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  if (uv_loop_close(&loop_) != 0) {
+    clean_ = false;
+    spdlog::error("control loop closed with live handles");
+  }
+}
+
+void ControlPlane::stop() {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  {
+    std::lock_guard lock(mu_);
+    stop_requested_ = true;
+  }
+  uv_async_send(&async_);
+  if (thread_.joinable()) thread_.join();
+}
+
+void ControlPlane::requestReload() {
+  {
+    std::lock_guard lock(mu_);
+    reload_requested_ = true;
+  }
+  uv_async_send(&async_);
+}
+
+void ControlPlane::notifyPublished() {
+  {
+    std::lock_guard lock(mu_);
+    published_ = true;
+  }
+  uv_async_send(&async_);
+}
+
+void ControlPlane::onAsyncCb(uv_async_t* h) { static_cast<ControlPlane*>(h->data)->onAsync(); }
+void ControlPlane::onTickCb(uv_timer_t* t) { static_cast<ControlPlane*>(t->data)->onTick(); }
+
+void ControlPlane::onAsync() {
+  bool stop = false, reload = false, published = false;
+  {
+    std::lock_guard lock(mu_);
+    stop = stop_requested_;
+    std::swap(reload, reload_requested_);
+    std::swap(published, published_);
+  }
+  if (closing_) return;
+  if (stop) {
+    beginClose();
+    return;
+  }
+  if (published) reconcileHealth();
+  if (reload) this->reload([](const ReloadOutcome&) {});
+}
+
+void ControlPlane::onTick() {
+  auto g = server_.current();
+  const auto& cfg = g->snapshot->config;
+  const auto& router = *g->snapshot->router;
+  const int64_t now = static_cast<int64_t>(uv_now(&loop_));
+  const int64_t wall = wallMs();
+  for (routing::BackendId id = 0; id < g->states->size(); ++id) {
+    const int64_t bound = g->store ? g->store->table().boundTo(router.stableId(id)) : 0;
+    g->states->runtime(id).tick(cfg.drain, bound, now, wall);
+  }
+}
+
+void ControlPlane::reconcileHealth() {
+  auto g = server_.current();
+  const auto& cfg = g->snapshot->config;
+  std::vector<health::ProbeTarget> targets;
+  for (const auto& b : cfg.backends) targets.push_back({b.name, b.address.host, b.address.port});
+  checker_->reconcile(cfg.health.active, std::move(targets));
+  if (!cfg.health.active.enabled) {
+    // Checks switched off: their last verdict must not keep a backend down forever.
+    const int64_t now = static_cast<int64_t>(uv_now(&loop_));
+    for (const auto& rt : g->states->runtimes()) {
+      if (!rt->describe().active_up) rt->setActive(true, "", now, wallMs());
+    }
+  }
+}
+
+void ControlPlane::reload(ReloadDone done) {
+  if (closing_) return;
+  if (reloading_) {
+    // A file edited again while we read it: read it once more afterwards.
+    queued_.push_back(std::move(done));
+    reload_queued_ = true;
+    return;
+  }
+  waiting_.push_back(std::move(done));
+  startReload();
+}
+
+void ControlPlane::startReload() {
+  reloading_ = true;
+  auto g = server_.current();
+  auto* w = new ReloadWork{};
+  w->req.data = w;
+  w->self = this;
+  w->path = g->snapshot->config.source_path;
+  w->version = g->snapshot->version + 1;
+  uv_queue_work(&loop_, &w->req, ReloadWork::doWork, ReloadWork::afterWork);
+}
+
+void ControlPlane::finishReload(ReloadWork& w) {
+  reloading_ = false;
+  ReloadOutcome outcome;
+  if (w.snapshot && !closing_) {
+    server_.publish(w.snapshot);  // reconciles health through notifyPublished()
+    outcome.ok = true;
+    spdlog::info("reloaded {} (config version {})", w.path, w.version);
+  } else {
+    if (w.path.empty()) {
+      outcome.errors.push_back("the running config was not read from a file; nothing to reload");
+    }
+    for (const auto& e : w.result.errors()) outcome.errors.push_back(e.toString());
+    spdlog::warn("reload of {} rejected; the running config stays", w.path);
+    for (const auto& e : outcome.errors) spdlog::warn("{}", e);
+  }
+  outcome.version = server_.current()->snapshot->version;
+  {
+    std::lock_guard lock(stats_mu_);
+    (outcome.ok ? stats_.ok : stats_.failed) += 1;
+    stats_.last_unix_ms = wallMs();
+    if (!outcome.ok) stats_.last_errors = outcome.errors;
+  }
+  auto done = std::move(waiting_);
+  waiting_.clear();
+  for (auto& d : done) d(outcome);
+  if (reload_queued_ && !closing_) {
+    reload_queued_ = false;
+    waiting_ = std::move(queued_);
+    queued_.clear();
+    startReload();
+  }
+}
+
+ControlPlane::ReloadStats ControlPlane::reloadStats() const {
+  std::lock_guard lock(stats_mu_);
+  return stats_;
+}
+
+std::optional<ControlPlane::ProbeDetail> ControlPlane::probeDetail(const std::string& name) const {
+  auto s = checker_->status(name);
+  if (!s) return std::nullopt;
+  return ProbeDetail{s->up, s->last_detail, s->probes};
+}
+
+void ControlPlane::beginClose() {
+  if (closing_) return;
+  closing_ = true;
+  uv_timer_stop(&tick_);
+  pending_closes_ = 2;
+  uv_close(reinterpret_cast<uv_handle_t*>(&tick_), onClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&async_), onClosed);
+  ++pending_closes_;
+  checker_->close([this] {
+    if (--pending_closes_ == 0) spdlog::debug("control loop closed");
+  });
+  if (admin_) {
+    ++pending_closes_;
+    admin_->close([this] { --pending_closes_; });
+  }
+}
+
+void ControlPlane::onClosed(uv_handle_t* h) {
+  auto* self = static_cast<ControlPlane*>(h->data);
+  --self->pending_closes_;
+}
+
+} // namespace tether::proxy

@@ -41,7 +41,13 @@ void timeOrNull(JsonWriter& w, std::string_view key, int64_t unix_ms) {
   else w.null();
 }
 
-AdminResponse json(int status, std::string body) { return {status, "application/json", std::move(body)}; }
+AdminResponse json(int status, std::string body) { return {status, "application/json", std::move(body), {}}; }
+
+AdminResponse methodNotAllowed(std::string_view allow) {
+  AdminResponse r = adminError(405, "method not allowed; use " + std::string(allow));
+  r.allow = std::string(allow);
+  return r;
+}
 
 } // namespace
 
@@ -117,7 +123,7 @@ void AdminApi::backendAction(const AdminRequest& request, std::string_view name,
   else if (action == "maintenance") target = config::AdminState::Maintenance;
   else return reply(adminError(404, "unknown action '" + std::string(action) +
                                         "' (drain, undrain, maintenance, ready)"));
-  if (request.method != "POST") return reply({405, "application/json", jsonError("use POST")});
+  if (request.method != "POST") return reply(methodNotAllowed("POST"));
   auto g = server_.current();
   auto id = g->snapshot->router->byName(name);
   if (!id) return reply(adminError(404, "unknown backend '" + std::string(name) + "'"));
@@ -135,13 +141,13 @@ void AdminApi::handle(const AdminRequest& request, AdminReply reply) {
   const std::string_view path = request.path;
   if (path == "/status" || path == "/metrics") {
     if (request.method != "GET" && request.method != "HEAD") {
-      return reply(adminError(405, "use GET"));
+      return reply(methodNotAllowed("GET, HEAD"));
     }
     if (path == "/status") return reply(json(200, statusJson()));
-    return reply({200, std::string(kPrometheusContentType), renderMetrics(server_, control_)});
+    return reply({200, std::string(kPrometheusContentType), renderMetrics(server_, control_), {}});
   }
   if (path == "/reload") {
-    if (request.method != "POST") return reply(adminError(405, "use POST"));
+    if (request.method != "POST") return reply(methodNotAllowed("POST"));
     spdlog::info("admin: POST /reload");
     control_.reload([reply](const ControlPlane::ReloadOutcome& o) {
       JsonWriter w;
@@ -149,6 +155,11 @@ void AdminApi::handle(const AdminRequest& request, AdminReply reply) {
       if (!o.ok) {
         w.key("errors").beginArray();
         for (const auto& e : o.errors) w.value(e);
+        w.endArray();
+      }
+      if (!o.warnings.empty()) {
+        w.key("warnings").beginArray();
+        for (const auto& e : o.warnings) w.value(e);
         w.endArray();
       }
       w.endObject();

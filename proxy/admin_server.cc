@@ -430,7 +430,7 @@ void AdminServer::Connection::respond(const AdminResponse& in, bool closing) {
   const AdminResponse* r = &in;
   AdminResponse fallback;
   if (in.status < 200 || in.status > 599 || in.content_type.empty() ||
-      !safeHeaderValue(in.content_type)) {
+      !safeHeaderValue(in.content_type) || !safeHeaderValue(in.allow)) {
     std::string shown;  // quoted and escaped: the value may hold CR/LF
     appendJsonString(shown, in.content_type);
     spdlog::error("admin {}: handler answered with status {} and content type {}; sending 500",
@@ -455,6 +455,7 @@ void AdminServer::Connection::respond(const AdminResponse& in, bool closing) {
   }
   head += "\r\nCache-Control: no-store";
   if (r->status == 401) head += "\r\nWWW-Authenticate: Bearer";
+  if (!r->allow.empty()) head.append("\r\nAllow: ").append(r->allow);
   if (closing) {
     head += "\r\nConnection: close";
   } else if (http10_) {

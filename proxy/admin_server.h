@@ -51,6 +51,7 @@ struct AdminResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::string allow;  // non-empty: an Allow field (405 answers say which methods would work)
 };
 
 // Call exactly once, on the loop thread, now or later (async, e.g. after a reload finished).

@@ -21,6 +21,29 @@ int64_t wallMs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+// Settings a running process cannot change: sockets already bound, threads already running,
+// tables already sized. A reload keeps the running values and says so.
+std::vector<std::string> restartOnly(const config::Config& was, const config::Config& now) {
+  std::vector<std::string> out;
+  auto note = [&out](bool changed, const char* what) {
+    if (changed) out.push_back(std::string(what) + " changed; it takes effect at the next restart");
+  };
+  std::vector<std::string> a, b;
+  for (const auto& l : was.listen) a.push_back(l.toString());
+  for (const auto& l : now.listen) b.push_back(l.toString());
+  note(a != b, "listen");
+  note(was.workers != now.workers, "workers");
+  note(was.admin.enabled != now.admin.enabled || was.admin.listen.toString() != now.admin.listen.toString() ||
+           was.admin.token != now.admin.token,
+       "admin");
+  note(was.logging.access_log != now.logging.access_log || was.logging.format != now.logging.format,
+       "logging.access_log/format");
+  note(was.routing.stick_table.size != now.routing.stick_table.size ||
+           was.routing.stick_table.idle_ttl != now.routing.stick_table.idle_ttl,
+       "routing.stick_table size/idle_ttl");
+  return out;
+}
+
 } // namespace
 
 // Thread-pool work item: everything slow about a reload happens in doWork.
@@ -198,9 +221,11 @@ void ControlPlane::finishReload(ReloadWork& w) {
   reloading_ = false;
   ReloadOutcome outcome;
   if (w.snapshot && !closing_) {
+    outcome.warnings = restartOnly(server_.current()->snapshot->config, w.snapshot->config);
     server_.publish(w.snapshot);  // reconciles health through notifyPublished()
     outcome.ok = true;
     spdlog::info("reloaded {} (config version {})", w.path, w.version);
+    for (const auto& warning : outcome.warnings) spdlog::warn("reload: {}", warning);
   } else {
     if (w.path.empty()) {
       outcome.errors.push_back("the running config was not read from a file; nothing to reload");

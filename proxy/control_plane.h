@@ -41,6 +41,7 @@ public:
     bool ok = false;
     uint64_t version = 0;             // the running config version afterwards
     std::vector<std::string> errors;  // file:line:col: message, when !ok
+    std::vector<std::string> warnings;  // settings that only a restart applies
   };
   struct ReloadStats {
     uint64_t ok = 0;

@@ -172,7 +172,7 @@ void echo(AdminFixture&, const AdminRequest& r, AdminReply reply) {
       .field("query", r.query)
       .field("body", r.body)
       .endObject();
-  reply(AdminResponse{200, "application/json", w.take()});
+  reply(AdminResponse{200, "application/json", w.take(), {}});
 }
 
 // Calls `reply(response)` after `ms` on the loop; the timer frees itself.
@@ -283,8 +283,8 @@ TEST_CASE("admin: a reply after the client went away does nothing", "[proxy]") {
   }
   REQUIRE(f.waitFor([&] { return f.server().connectionCount() == 0; }));
   f.onLoop([&] {
-    f.held_[0](AdminResponse{200, "application/json", "{}"});
-    f.held_[0](AdminResponse{500, "application/json", "{}"});
+    f.held_[0](AdminResponse{200, "application/json", "{}", {}});
+    f.held_[0](AdminResponse{500, "application/json", "{}", {}});
     return 0;
   });
   TestClient d(f.port());
@@ -307,8 +307,8 @@ TEST_CASE("admin: a second reply to the same request is ignored", "[proxy]") {
   AdminFixture f([](AdminFixture& fx, const AdminRequest& r, AdminReply reply) {
     if (r.path == "/a") {
       AdminReply copy = reply;
-      reply(AdminResponse{200, "text/plain", "first /a"});
-      copy(AdminResponse{500, "text/plain", "second /a"});
+      reply(AdminResponse{200, "text/plain", "first /a", {}});
+      copy(AdminResponse{500, "text/plain", "second /a", {}});
       fx.held_.push_back(copy);
     } else {
       fx.held_.push_back(std::move(reply));
@@ -321,9 +321,9 @@ TEST_CASE("admin: a second reply to the same request is ignored", "[proxy]") {
   REQUIRE(c.send(get("/b")));
   REQUIRE(f.waitFor([&] { return f.held_.size() == 2; }));
   f.onLoop([&] {
-    f.held_[0](AdminResponse{500, "text/plain", "stale"});
-    f.held_[1](AdminResponse{200, "text/plain", "answer /b"});
-    f.held_[1](AdminResponse{500, "text/plain", "again /b"});
+    f.held_[0](AdminResponse{500, "text/plain", "stale", {}});
+    f.held_[1](AdminResponse{200, "text/plain", "answer /b", {}});
+    f.held_[1](AdminResponse{500, "text/plain", "again /b", {}});
     return 0;
   });
   REQUIRE_COMPLETE(b, c, readResponse());
@@ -439,7 +439,8 @@ TEST_CASE("admin: keep-alive serves requests one at a time, pipelined ones in or
     const int outstanding = ++fx.outstanding_;
     AdminResponse resp{200, "text/plain",
                        r.path + " seen=" + std::to_string(fx.requests_.size()) +
-                           " outstanding=" + std::to_string(outstanding)};
+                           " outstanding=" + std::to_string(outstanding),
+                       {}};
     AdminReply counted = [&fx, reply](AdminResponse response) {
       --fx.outstanding_;
       reply(std::move(response));
@@ -535,10 +536,10 @@ TEST_CASE("admin: a handler response that cannot be sent becomes 500", "[proxy]"
   // Given a status outside 200..599 or a content type with CR/LF (response splitting), expect a
   // 500 JSON error instead; given 204, expect no body and no Content-Length.
   AdminFixture f([](AdminFixture&, const AdminRequest& r, AdminReply reply) {
-    if (r.path == "/status42") reply(AdminResponse{42, "application/json", "{}"});
-    if (r.path == "/split") reply(AdminResponse{200, "text/plain\r\nSet-Cookie: x=1", "hi"});
-    if (r.path == "/empty-type") reply(AdminResponse{200, "", "hi"});
-    if (r.path == "/nocontent") reply(AdminResponse{204, "application/json", "ignored"});
+    if (r.path == "/status42") reply(AdminResponse{42, "application/json", "{}", {}});
+    if (r.path == "/split") reply(AdminResponse{200, "text/plain\r\nSet-Cookie: x=1", "hi", {}});
+    if (r.path == "/empty-type") reply(AdminResponse{200, "", "hi", {}});
+    if (r.path == "/nocontent") reply(AdminResponse{204, "application/json", "ignored", {}});
   });
   REQUIRE(f.listening());
   TestClient c(f.port());

@@ -1,25 +1,9 @@
 #include "health/backend_states.h"
 
-#include <ctime>
+#include "health/clock.h"
 
 
 namespace tether::health {
-
-namespace {
-
-int64_t wallMs() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t monotonicMs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-} // namespace
 
 BackendStates::BackendStates(std::vector<BackendRuntimeSharedPtr> runtimes, const config::Config& config)
     : runtimes_(std::move(runtimes)),

@@ -9,19 +9,15 @@
 #include "proxy/json_writer.h"
 #include "proxy/metrics_page.h"
 #include "proxy/prometheus_writer.h"
+#include "health/clock.h"
 #include "proxy/server.h"
 
 namespace tether::proxy {
 
+using health::monotonicMs;
+using health::wallMs;
+
 namespace {
-
-int64_t wallMs() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t monotonicMs() { return static_cast<int64_t>(uv_hrtime() / 1000000); }
 
 // RFC 3339 UTC with milliseconds: "2026-11-26T06:00:00.123Z".
 std::string rfc3339(int64_t unix_ms) {

@@ -9,17 +9,15 @@
 #include "health/health_checker.h"
 #include "proxy/admin_api.h"
 #include "proxy/admin_server.h"
+#include "health/clock.h"
 #include "proxy/server.h"
 
 namespace tether::proxy {
 
-namespace {
+using health::monotonicMs;
+using health::wallMs;
 
-int64_t wallMs() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
+namespace {
 
 // Settings a running process cannot change: sockets already bound, threads already running,
 // tables already sized. A reload keeps the running values and says so.

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <ctime>
 
+#include "health/clock.h"
 #include "proxy/access_log.h"
 #include "proxy/downstream_connection.h"
 #include "proxy/uv_write.h"
@@ -253,7 +254,7 @@ void DownstreamConnection::reportBackendHealth(bool ok) {
   const auto& passive = config().health.passive;
   if (!passive.enabled) return;
   rt.passiveFailure(passive, static_cast<int64_t>(uv_now(worker_.loop())),
-                    static_cast<int64_t>(std::time(nullptr)) * 1000);
+                    health::wallMs());
 }
 
 void DownstreamConnection::recordExchange(std::string_view error) {

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "health/clock.h"
 #include "proxy/access_log.h"
 #include "proxy/control_plane.h"
 #include "proxy/listener.h"
@@ -34,9 +35,7 @@ std::unique_ptr<routing::SessionStore> makeStore(const config::Config& cfg) {
 
 int64_t monotonicMs() { return static_cast<int64_t>(uv_hrtime() / 1000000); }
 
-GenerationClock clockNow() {
-  return {monotonicMs(), static_cast<int64_t>(std::time(nullptr)) * 1000};
-}
+GenerationClock clockNow() { return {health::monotonicMs(), health::wallMs()}; }
 
 uint32_t workersFor(const config::Config& cfg) {
   return cfg.workers ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());

@@ -34,14 +34,20 @@ class ExcludingFilter : public routing::BackendFilter {
 public:
   ExcludingFilter(const routing::BackendFilter& inner, const routing::BackendId* tried, size_t n)
       : inner_(inner), tried_(tried), n_(n) {}
-  bool usable(routing::BackendId id) const override {
-    for (size_t i = 0; i < n_; ++i) {
-      if (tried_[i] == id) return false;
-    }
-    return inner_.usable(id);
+  bool usable(routing::BackendId id) const override { return !tried(id) && inner_.usable(id); }
+  // A backend this request could not reach counts as down; otherwise the health filter knows why.
+  routing::RebindCause unbindableCause(routing::BackendId id) const override {
+    return tried(id) ? routing::RebindCause::BackendDown : inner_.unbindableCause(id);
   }
 
 private:
+  bool tried(routing::BackendId id) const {
+    for (size_t i = 0; i < n_; ++i) {
+      if (tried_[i] == id) return true;
+    }
+    return false;
+  }
+
   const routing::BackendFilter& inner_;
   const routing::BackendId* tried_;
   size_t n_;

@@ -3,8 +3,10 @@
 //   SIGTERM/SIGINT  graceful stop (in-flight requests get timeouts.graceful_shutdown), exit 0
 //   SIGHUP          re-read the config off the loops; a bad file keeps the old one
 
+#include <pthread.h>
 #include <uv.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -87,6 +89,13 @@ int check(const std::string& path) {
 }
 
 int runServer(const std::string& path) {
+  // Until the handlers below are installed a signal would take its default action (SIGHUP kills),
+  // so block them now; every thread started from here on inherits the mask, and only this thread
+  // unblocks them once libuv's handlers are in place. Pending ones are delivered then.
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int sig : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&handled, sig);
+  pthread_sigmask(SIG_BLOCK, &handled, nullptr);
   auto result = tether::config::loadConfigFile(path);
   if (!result.ok()) {
     printErrors(result.errors());
@@ -112,6 +121,7 @@ int runServer(const std::string& path) {
     spdlog::info("admin API on {}", admin.toString());
   }
   Signals signals(server);
+  pthread_sigmask(SIG_UNBLOCK, &handled, nullptr);
   const int rc = signals.run();
   server.shutdown();
   spdlog::info("stopped");

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/support/eventually.h"
 #include "tests/support/proxy_fixture.h"
 #include "tests/support/test_macros.h"
 
@@ -13,16 +14,6 @@ namespace tether::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-template <class Pred>
-bool eventually(Pred pred, Millis timeout, Millis pace = 10ms) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    if (pred()) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(pace);  // pacing a bounded poll, not ordering
-  }
-}
 
 config::Config stickyAdminConfig(std::initializer_list<const FakeUpstream*> upstreams,
                                  std::string token = {}) {

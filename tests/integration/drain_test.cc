@@ -12,6 +12,7 @@
 
 #include "config/config_loader.h"
 #include "tests/support/child_process.h"
+#include "tests/support/eventually.h"
 #include "tests/support/proxy_fixture.h"
 #include "tests/support/test_macros.h"
 
@@ -19,20 +20,6 @@ namespace tether::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-template <class Pred>
-bool eventually(Pred pred, Millis timeout, Millis pace = 10ms) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    if (pred()) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(pace);  // pacing a bounded poll, not ordering
-  }
-}
-
-double msSince(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
 
 // The application behind tether: /login opens a session named after the backend, /logout ends it.
 FakeUpstream::Responder appResponder(const std::string& name, std::atomic<int>& counter) {

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/eventually.h"
 #include "tests/support/proxy_fixture.h"
 #include "tests/support/test_macros.h"
 
@@ -18,21 +19,6 @@ namespace tether::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Polls `pred` every `pace` until it holds or `timeout` passed. Returns whether it held.
-template <class Pred>
-bool eventually(Pred pred, Millis timeout, Millis pace = 10ms) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    if (pred()) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(pace);  // pacing a bounded poll, not ordering
-  }
-}
-
-double msSince(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
 
 // "2026-11-26T06:00:00.123Z" -> Unix milliseconds; -1 when it is not that shape.
 int64_t parseRfc3339Ms(const std::string& s) {

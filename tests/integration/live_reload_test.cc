@@ -17,6 +17,7 @@
 
 #include "config/config_loader.h"
 #include "tests/support/child_process.h"
+#include "tests/support/eventually.h"
 #include "tests/support/proxy_fixture.h"
 #include "tests/support/test_macros.h"
 
@@ -28,16 +29,6 @@ namespace tether::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-template <class Pred>
-bool eventually(Pred pred, Millis timeout, Millis pace = 10ms) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    if (pred()) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(pace);  // pacing a bounded poll, not ordering
-  }
-}
 
 // Sets `stop` and joins every thread when destroyed, so a failed REQUIRE never leaves a joinable
 // std::thread behind (that would be std::terminate).

@@ -4,9 +4,9 @@
 #
 #   packaging/run-demo.sh [BUILD_DIR]        # default BUILD_DIR: build
 #
-# Starts app1..app3 on 127.0.0.1:19001-19003 (fails clearly if a port is taken), prints the curl
-# commands to try, then runs BUILD_DIR/tether in the foreground. Ctrl-C stops tether, and the
-# exit trap stops the three apps by pid. Loopback only; nothing is installed or downloaded.
+# Starts app1..app3 on 127.0.0.1:19001-19003 (fails clearly if a port, or the admin API's 9901, is
+# taken), prints the curl commands to try, then runs BUILD_DIR/tether in the foreground. Ctrl-C
+# stops tether, and the exit trap stops the three apps by pid. Loopback only; nothing is installed or downloaded.
 set -euo pipefail
 
 build=${1:-build}
@@ -26,7 +26,7 @@ config=examples/demo.yaml
 
 listen_port=8080
 app_ports=(19001 19002 19003)
-for port in "$listen_port" "${app_ports[@]}"; do
+for port in "$listen_port" 9901 "${app_ports[@]}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "run-demo: 127.0.0.1:$port is already in use; stop whatever listens there (ss -ltnp 'sport = :$port')" >&2
     exit 1
@@ -72,6 +72,14 @@ In another terminal, try:
   curl -b /tmp/jar http://127.0.0.1:$listen_port/whoami     # repeat it: always the same app
   curl -si -b /tmp/jar http://127.0.0.1:$listen_port/whoami | grep -i '^x-backend'
   for u in bob carol dave erin; do curl -s "http://127.0.0.1:$listen_port/login?user=\$u"; done
+
+Operate it (admin API on 127.0.0.1:9901):
+
+  curl -s http://127.0.0.1:9901/status                      # states, bound sessions, health
+  curl -s http://127.0.0.1:9901/metrics | grep tether_rebinds
+  curl -s -X POST http://127.0.0.1:9901/backends/app2/drain  # no new sessions on app2
+  curl -s -X POST http://127.0.0.1:9901/backends/app2/undrain
+  curl -s -X POST http://127.0.0.1:9901/reload               # after editing $config
 
 The demo apps keep sessions in their own memory, like many legacy services: a request that
 reached another app would answer "401 not logged in". tether places each new session with

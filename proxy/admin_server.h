@@ -95,7 +95,7 @@ public:
   size_t connectionCount() const { return connections_.size(); }
 
 private:
-  class Connection;
+  class Connection;  // one client connection; defined in admin_connection.h
   static void onConnection(uv_stream_t* server, int status);
   static void onListenerClosed(uv_handle_t* h);
   void maybeFinishClose();

@@ -11,66 +11,26 @@
 //
 // Admin API: enableAdmin() turns the admin listener on (127.0.0.1:0, optional token); admin(),
 // adminGet(), adminPost(), status() and metrics() talk to it, one fresh connection per request,
-// sending the configured token unless told not to. Json is a small strict JSON reader for
-// /status and the other JSON answers (test-only, independent of tether's JsonWriter).
+// sending the configured token unless told not to. JSON answers are read with Json
+// (json_value.h).
 //
 // Control-thread use only (the test's thread); the Server runs its own worker threads.
 
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "config/config_model.h"
 #include "config/snapshot.h"
 #include "proxy/server.h"
 #include "tests/support/fake_upstream.h"
+#include "tests/support/json_value.h"
 #include "tests/support/prometheus_parser.h"
 #include "tests/support/test_client.h"
 
 namespace tether::test {
-
-// A parsed JSON value (RFC 8259). Lookups of missing members or out-of-range indexes return a
-// shared null value, so chains like status["backends"][0]["drain"]["policy"] never throw.
-class Json {
-public:
-  enum class Type { Null = 0, Bool, Number, String, Array, Object };
-
-  Type type() const { return type_; }
-  bool isNull() const { return type_ == Type::Null; }
-  bool isBool() const { return type_ == Type::Bool; }
-  bool isNumber() const { return type_ == Type::Number; }
-  bool isString() const { return type_ == Type::String; }
-  bool isArray() const { return type_ == Type::Array; }
-  bool isObject() const { return type_ == Type::Object; }
-
-  // The value, or a neutral one (false, 0, "") when the type differs.
-  bool boolean() const { return type_ == Type::Bool && bool_; }
-  double number() const { return type_ == Type::Number ? number_ : 0; }
-  const std::string& str() const { return string_; }
-
-  bool has(std::string_view key) const;
-  const Json& operator[](std::string_view key) const;
-  const Json& operator[](size_t index) const;
-  size_t size() const { return type_ == Type::Array ? items_.size() : members_.size(); }
-  const std::vector<Json>& items() const { return items_; }
-  const std::vector<std::pair<std::string, Json>>& members() const { return members_; }
-
-  // Strict: one value, optional surrounding whitespace, nothing else. nullopt + `error` else.
-  static std::optional<Json> parse(std::string_view text, std::string* error = nullptr);
-
-private:
-  friend class JsonParser;
-  Type type_ = Type::Null;
-  bool bool_ = false;
-  double number_ = 0;
-  std::string string_;
-  std::vector<Json> items_;
-  std::vector<std::pair<std::string, Json>> members_;
-};
 
 // One answer of the admin listener.
 struct AdminResult {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "proxy/json_writer.h"
+#include "proxy/peer_address.h"
 #include "proxy/uv_write.h"
 
 namespace tether::proxy {
@@ -71,17 +72,7 @@ AdminServer::Connection::Connection(AdminServer& server)
 
 void AdminServer::Connection::start() {
   uv_tcp_nodelay(&tcp_, 1);
-  sockaddr_storage ss{};
-  int len = sizeof ss;
-  if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
-    char name[64] = {0};
-    if (ss.ss_family == AF_INET6) {
-      uv_ip6_name(reinterpret_cast<sockaddr_in6*>(&ss), name, sizeof name);
-    } else {
-      uv_ip4_name(reinterpret_cast<sockaddr_in*>(&ss), name, sizeof name);
-    }
-    peer_ = name;
-  }
+  peer_ = peerAddress(&tcp_);
   armTimer(Timer::Idle, server_.idle_timeout_);
   startReading();
 }

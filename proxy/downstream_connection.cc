@@ -5,6 +5,7 @@
 
 #include <ctime>
 
+#include "proxy/peer_address.h"
 #include "proxy/worker.h"
 
 namespace tether::proxy {
@@ -77,17 +78,7 @@ DownstreamConnection::DownstreamConnection(Worker& worker)
 
 void DownstreamConnection::start() {
   uv_tcp_nodelay(&tcp_, 1);
-  sockaddr_storage ss{};
-  int len = sizeof ss;
-  if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
-    char name[64] = {0};
-    if (ss.ss_family == AF_INET6) {
-      uv_ip6_name(reinterpret_cast<sockaddr_in6*>(&ss), name, sizeof name);
-    } else {
-      uv_ip4_name(reinterpret_cast<sockaddr_in*>(&ss), name, sizeof name);
-    }
-    peer_ = name;
-  }
+  peer_ = peerAddress(&tcp_);
   started_ = std::chrono::steady_clock::now();
   armTimer(Timer::Header, config().timeouts.client_header);
   startReading();

@@ -190,7 +190,11 @@ RouteResult Router::route(const RequestView& request, const RouteContext& ctx) c
       const auto v = options_.cookie->verify(*value, ctx.now_unix_s);
       if (v.status == AffinityCookie::Verified::Status::Valid) {
         auto id = byName(v.backend);
-        if (id && bindable.usable(*id)) {
+        // With learn_cookie, the application's own session cookie says whether a session exists.
+        // Without it (logged out, or never logged in) a cookie naming a backend that takes no
+        // new sessions (draining) must not bring it one: such a drain would never empty.
+        const bool app_session = !options_.learn_source || (key && key->source == *options_.learn_source);
+        if (id && bindable.usable(*id) && (app_session || ctx.usable->usable(*id))) {
           r.decision = {*id, RouteDecision::Reason::BoundCookie};
           if (options_.cookie->needsRefresh(v, ctx.now_unix_s)) {
             r.cookie = options_.cookie->refresh(v, ctx.now_unix_s);
@@ -201,7 +205,9 @@ RouteResult Router::route(const RequestView& request, const RouteContext& ctx) c
           }
           return r;
         }
-        r.rebind = id ? bindable.unbindableCause(*id) : RebindCause::Removed;
+        if (!id) r.rebind = RebindCause::Removed;
+        else if (!bindable.usable(*id)) r.rebind = bindable.unbindableCause(*id);
+        // else: no application session to keep; a new one is placed, which is not a rebind.
       } else {
         r.rebind = v.status == AffinityCookie::Verified::Status::Expired ? RebindCause::CookieExpired
                                                                           : RebindCause::CookieInvalid;

@@ -177,3 +177,54 @@ TEST_CASE("an application session cookie without its table entry is a table_evic
 }
 
 } // namespace tether::routing
+
+namespace tether::routing {
+
+TEST_CASE("a draining backend gets no new session through a stale affinity cookie",
+          "[routing][health]") {
+  // Given learn_cookie SID and an affinity cookie naming draining backend D, expect a request with
+  // SID (a live application session) to stay on D, and one without SID (the user logged out and
+  // logs in again) to be placed on a ready backend, not counted as a rebind.
+  RouterOptions o;
+  o.keys = KeyPolicy({KeySource{KeySource::Kind::Cookie, "SID", {}}}, 0);
+  o.stick_table = true;
+  o.learn_source = 0;
+  AffinityCookieOptions co;
+  co.secrets = {"router-health-test-secret-0123456789"};
+  o.cookie = std::make_shared<const AffinityCookie>(co);
+  const Router router = makeRouter(o);
+  SessionStore store(1024, 0);
+  const BackendId d = 2;
+  class Draining : public BackendFilter {
+  public:
+    explicit Draining(BackendId id) : id_(id) {}
+    bool usable(BackendId id) const override { return id != id_; }
+
+  private:
+    BackendId id_;
+  } ready_only(d);
+  const AllUsable bindable;
+  RouteContext ctx;
+  ctx.usable = &ready_only;
+  ctx.bindable = &bindable;
+  ctx.store = &store;
+  ctx.now_unix_s = 1700000000;
+  const std::string cookie = "tether_affinity=" + o.cookie->issue(router.backends()[d].key, ctx.now_unix_s);
+
+  const auto live = router.route(HeaderRequest("Cookie", cookie + "; SID=s1"), ctx);
+  CHECK(live.decision.backend == d);
+  CHECK(live.decision.reason == RouteDecision::Reason::BoundCookie);
+
+  const auto relogin = router.route(HeaderRequest("Cookie", cookie), ctx);
+  CHECK(relogin.decision.found());
+  CHECK(relogin.decision.backend != d);
+  CHECK(relogin.rebind == RebindCause::None);
+  CHECK_FALSE(relogin.cookie.empty());  // the browser is re-pinned to where it was placed
+
+  // Without learn_cookie the affinity cookie is the only record of the session: it is honoured.
+  o.learn_source.reset();
+  const Router plain = makeRouter(o);
+  CHECK(plain.route(HeaderRequest("Cookie", cookie), ctx).decision.backend == d);
+}
+
+} // namespace tether::routing

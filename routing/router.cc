@@ -132,16 +132,23 @@ RouteDecision Router::placeRamped(const Strategy& strategy, uint64_t hash,
     }
   }
 
-  // Bounded loads: the cap is computed over the backends that may take new sessions now.
+  // Bounded loads: the cap is computed over the backends that may take new sessions now, and
+  // scaled by weight (a weight-3 backend may hold three times a weight-1 one's share; with equal
+  // weights this is the paper's ceil(c * (total + 1) / n)).
   int64_t total = 0;
+  uint64_t weight_sum = 0;
   uint32_t usable_count = 0;
   for (BackendId id = 0; id < backends_.size(); ++id) {
     if (!usable.usable(id)) continue;
     total += load(id, ctx);
+    weight_sum += std::max<uint32_t>(1, backends_[id].weight);
     ++usable_count;
   }
   if (usable_count == 0) return {};
-  const auto cap = static_cast<int64_t>(std::ceil(c * static_cast<double>(total + 1) / usable_count));
+  const double per_weight = c * static_cast<double>(total + 1) / static_cast<double>(weight_sum);
+  auto capOf = [&](BackendId id) {
+    return static_cast<int64_t>(std::ceil(per_weight * std::max<uint32_t>(1, backends_[id].weight)));
+  };
   bool first_usable_seen = false;
   for (;;) {
     for (uint32_t i = 0; i < got; ++i) {
@@ -149,7 +156,7 @@ RouteDecision Router::placeRamped(const Strategy& strategy, uint64_t hash,
       if (!usable.usable(id) || !admitted(ctx, id, hash, stable_ids_[id])) continue;
       const bool primary = !first_usable_seen;
       first_usable_seen = true;
-      if (load(id, ctx) + 1 <= cap) {
+      if (load(id, ctx) + 1 <= capOf(id)) {
         return {id, primary ? RouteDecision::Reason::PlacedPrimary
                             : RouteDecision::Reason::PlacedSpill};
       }
@@ -164,11 +171,12 @@ RouteDecision Router::placeRamped(const Strategy& strategy, uint64_t hash,
 }
 
 RouteDecision Router::leastLoaded(const RouteContext& ctx) const {
+  // Least loaded relative to weight, so the fallback keeps the weighted shares too.
   RouteDecision best;
-  int64_t best_load = 0;
+  double best_load = 0;
   for (BackendId id = 0; id < backends_.size(); ++id) {
     if (!ctx.usable->usable(id)) continue;
-    const int64_t l = load(id, ctx);
+    const double l = static_cast<double>(load(id, ctx)) / std::max<uint32_t>(1, backends_[id].weight);
     if (!best.found() || l < best_load) {
       best = {id, RouteDecision::Reason::PlacedSpill};
       best_load = l;

@@ -8,7 +8,8 @@
 //   2. placement of a NEW session: the strategy's candidate list for the key, skipping backends
 //      that may not take new sessions, with bounded loads (Mirrokni, Thorup, Zadimoghaddam,
 //      arXiv 1608.01350): a candidate is eligible only while its load after the placement stays
-//      within ceil(c * (total + 1) / usable). First usable and eligible -> placed_primary; a later
+//      within ceil(c * (total + 1) * weight / sum of usable weights) (equal weights: the paper's
+//      ceil(c * (total + 1) / n)). First usable and eligible -> placed_primary; a later
 //      one -> placed_spill; none eligible -> the least loaded usable backend (placed_spill).
 //   3. no key: on_missing_key decides (assign = place and bind with the cookie; round_robin /
 //      random = fallback, unbound; reject = 400).

@@ -326,3 +326,41 @@ TEST_CASE("router bounded loads: a bound session stays put however the loads cha
 
 } // namespace
 } // namespace tether::routing
+
+namespace tether::routing {
+
+TEST_CASE("bounded loads scale each backend's cap by its weight", "[routing]") {
+  // Given weights 3,1,1,1 (ring, balance 1.25) and 6,000 new sessions, expect every backend within
+  // ceil(1.25 * total * w / W) after each placement, and the weight-3 backend to hold about half
+  // (an unweighted cap would hold it to about 1.25 / 4 = 31%).
+  BackendList list = backends(4);
+  list[0].weight = 3;
+  StrategyOptions so;
+  so.name = "ring";
+  auto s = makeStrategy(so, list);
+  REQUIRE(s);
+  RouterOptions o;
+  o.keys = KeyPolicy({KeySource{KeySource::Kind::Header, "X-Session", {}}}, 0);
+  o.stick_table = true;
+  o.balance_factor = kBalance;
+  const Router router(list, s, o);
+  SessionStore store(kTableSize, 0);
+  const AllUsable all;
+  RouteContext ctx;
+  ctx.usable = &all;
+  ctx.store = &store;
+  int64_t count[4] = {0, 0, 0, 0};
+  for (int i = 1; i <= 6000; ++i) {
+    const auto r = router.route(HeaderRequest("w-" + std::to_string(i)), ctx);
+    REQUIRE(r.decision.found());
+    ++count[r.decision.backend];
+    for (BackendId id = 0; id < 4; ++id) {
+      const double cap = std::ceil(kBalance * i * list[id].weight / 6.0);
+      REQUIRE(static_cast<double>(count[id]) <= cap);
+    }
+  }
+  CHECK(count[0] > 2700);
+  CHECK(count[0] <= 3750);
+}
+
+} // namespace tether::routing

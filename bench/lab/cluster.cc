@@ -1,0 +1,116 @@
+#include "bench/lab/cluster.h"
+
+#include <algorithm>
+
+#include "routing/strategy_factory.h"
+
+namespace tether::lab {
+
+Cluster::Cluster(const LabConfig& config, const TetherKnobs& knobs)
+    : config_(config), knobs_(knobs), options_(routerOptions(config, knobs)),
+      store_(std::make_unique<routing::SessionStore>(knobs.table_size,
+                                                     storeIdleTtlMs(config, knobs))) {}
+
+std::optional<uint32_t> Cluster::slotByName(const std::string& name) const {
+  for (uint32_t i = 0; i < backends_.size(); ++i) {
+    if (backends_[i].name == name) return i;
+  }
+  return std::nullopt;
+}
+
+uint32_t Cluster::add(const std::string& name, uint32_t weight) {
+  uint32_t slot = slotByName(name).value_or(kNoSlot);
+  if (slot == kNoSlot) {
+    slot = static_cast<uint32_t>(backends_.size());
+    backends_.push_back({});
+    backends_[slot].name = name;
+  }
+  SimBackend& b = backends_[slot];
+  b.weight = weight;
+  b.phase = Phase::Ready;
+  b.present = true;
+  ++b.epoch;
+  b.active = b.memory = 0;
+  b.interval_requests = 0;
+  order_.push_back(slot);
+  auto tomb = std::find(jump_slots_.begin(), jump_slots_.end(), std::string());
+  if (tomb != jump_slots_.end()) *tomb = name;
+  else jump_slots_.push_back(name);
+  return slot;
+}
+
+void Cluster::remove(uint32_t slot) {
+  wipe(slot);
+  backends_[slot].present = false;
+  backends_[slot].id = routing::kNoBackend;
+  order_.erase(std::remove(order_.begin(), order_.end(), slot), order_.end());
+  auto it = std::find(jump_slots_.begin(), jump_slots_.end(), backends_[slot].name);
+  if (it != jump_slots_.end()) it->clear();
+  while (!jump_slots_.empty() && jump_slots_.back().empty()) jump_slots_.pop_back();
+}
+
+void Cluster::wipe(uint32_t slot) {
+  SimBackend& b = backends_[slot];
+  ++b.epoch;
+  b.active = 0;
+  b.memory = 0;
+}
+
+void Cluster::rebuild() {
+  routing::BackendList list;
+  slot_of_.clear();
+  for (uint32_t slot : order_) {
+    SimBackend& b = backends_[slot];
+    b.id = static_cast<routing::BackendId>(list.size());
+    // Addresses are never used by routing; a documentation range keeps them obviously fake.
+    list.push_back({b.name, "192.0.2.1", static_cast<uint16_t>(10000 + slot), b.weight});
+    slot_of_.push_back(slot);
+  }
+  routing::StrategyOptions so;
+  so.name = config_.strategy;
+  so.seed = knobs_.hash_seed;
+  so.ring_points_per_weight = knobs_.ring_points_per_weight;
+  so.maglev_table_size = knobs_.maglev_table_size;
+  so.multiprobe_probes = knobs_.multiprobe_probes;
+  so.jump_slots = jump_slots_;
+  auto strategy = routing::makeStrategy(so, list);
+  router_ = std::make_shared<const routing::Router>(std::move(list), std::move(strategy), options_);
+}
+
+std::vector<std::string> Cluster::presentNames() const {
+  std::vector<std::string> out;
+  for (uint32_t slot : order_) out.push_back(backends_[slot].name);
+  return out;
+}
+
+std::vector<double> Cluster::readyShares() const {
+  std::vector<double> share(backends_.size(), 0.0);
+  double total = 0;
+  for (uint32_t slot : order_) {
+    if (backends_[slot].phase == Phase::Ready) total += backends_[slot].weight;
+  }
+  if (total <= 0) return share;
+  for (uint32_t slot : order_) {
+    if (backends_[slot].phase == Phase::Ready) share[slot] = backends_[slot].weight / total;
+  }
+  return share;
+}
+
+bool Cluster::Usable::usable(routing::BackendId id) const {
+  return c_.backends_[c_.slot_of_[id]].phase == Phase::Ready;
+}
+
+bool Cluster::Bindable::usable(routing::BackendId id) const {
+  const Phase p = c_.backends_[c_.slot_of_[id]].phase;
+  return p == Phase::Ready || p == Phase::Draining;
+}
+
+routing::RebindCause Cluster::Bindable::unbindableCause(routing::BackendId id) const {
+  switch (c_.backends_[c_.slot_of_[id]].phase) {
+  case Phase::Restarting: return routing::RebindCause::Maintenance;
+  case Phase::Draining: return routing::RebindCause::DrainMigrate;
+  default: return routing::RebindCause::BackendDown;
+  }
+}
+
+} // namespace tether::lab

@@ -1,0 +1,119 @@
+#pragma once
+// Cluster: the simulated backends of one run and the tether Router over them, rebuilt per backend
+// set exactly like config/snapshot.cc builds a snapshot (same strategy factory, same options),
+// while the SessionStore (stick table, session counts) carries over by backend name as it does
+// across tether's reloads.
+//
+// Each backend is a "slot" that keeps its name for the whole run; BackendIds belong to one Router
+// and are mapped back to slots per snapshot. A backend's phase is what tether's health/ state
+// would say: Ready takes new sessions; Draining keeps bound sessions (drain.policy keep); Down
+// (crashed) and Restarting (maintenance) take nothing. The filters below implement exactly the
+// BackendStates rules (usable = Ready; bindable = Ready or Draining), without its wall clock and
+// logging, so a run stays deterministic and quiet.
+//
+// What the application holds: `epoch` counts the times the backend lost its memory (crash,
+// restart, removal); a session is held by a backend only if it was stored there in the current
+// epoch. `active` = sessions homed here whose client has more requests to make; `memory` = all
+// sessions in its memory (active, plus ended ones until app.session_idle_timeout).
+//
+// Jump hashing: `jump.slots` is maintained the way its documentation asks an operator to: a
+// removed backend's slot becomes a tombstone (trailing tombstones are dropped), and an added one
+// reuses the first tombstone or is appended.
+//
+// Single-threaded (one simulation).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench/lab/lab_config.h"
+#include "routing/router.h"
+
+namespace tether::lab {
+
+enum class Phase : uint8_t { Ready = 0, Draining, Down, Restarting };
+
+struct SimBackend {
+  std::string name;
+  uint32_t weight = 1;
+  Phase phase = Phase::Ready;
+  bool present = false;
+  uint32_t epoch = 0;
+  int64_t active = 0;
+  int64_t memory = 0;
+  uint64_t interval_requests = 0;  // requests served since the last load sample
+  routing::BackendId id = routing::kNoBackend;  // in the current Router
+};
+
+class Cluster {
+public:
+  static constexpr uint32_t kNoSlot = UINT32_MAX;
+
+  Cluster(const LabConfig& config, const TetherKnobs& knobs);
+
+  // Adds (or re-adds) a backend at the end of the list, Ready, with an empty memory. Call
+  // rebuild() after a batch of membership or weight changes.
+  uint32_t add(const std::string& name, uint32_t weight = 1);
+  // Takes a backend out of the list; its memory is gone.
+  void remove(uint32_t slot);
+  void setWeight(uint32_t slot, uint32_t weight) { backends_[slot].weight = weight; }
+  void setPhase(uint32_t slot, Phase phase) { backends_[slot].phase = phase; }
+  // The process lost its memory (crash, restart): every session it held is gone.
+  void wipe(uint32_t slot);
+  // A new Router over the present backends (a config reload).
+  void rebuild();
+
+  const routing::Router& router() const { return *router_; }
+  routing::SessionStore& store() { return *store_; }
+  const routing::BackendFilter& usable() const { return usable_; }
+  const routing::BackendFilter& bindable() const { return bindable_; }
+
+  uint32_t slotOf(routing::BackendId id) const { return slot_of_[id]; }
+  std::optional<uint32_t> slotByName(const std::string& name) const;
+  SimBackend& backend(uint32_t slot) { return backends_[slot]; }
+  const SimBackend& backend(uint32_t slot) const { return backends_[slot]; }
+  size_t slotCount() const { return backends_.size(); }
+  // Present backends in list order.
+  const std::vector<uint32_t>& order() const { return order_; }
+  std::vector<std::string> presentNames() const;
+  bool holds(uint32_t slot, uint32_t epoch) const {
+    return backends_[slot].present && backends_[slot].epoch == epoch;
+  }
+  // Weight share per slot of the backends that take new sessions now (0 for the others).
+  std::vector<double> readyShares() const;
+
+private:
+  class Usable : public routing::BackendFilter {
+  public:
+    explicit Usable(const Cluster& c) : c_(c) {}
+    bool usable(routing::BackendId id) const override;
+
+  private:
+    const Cluster& c_;
+  };
+  class Bindable : public routing::BackendFilter {
+  public:
+    explicit Bindable(const Cluster& c) : c_(c) {}
+    bool usable(routing::BackendId id) const override;
+    routing::RebindCause unbindableCause(routing::BackendId id) const override;
+
+  private:
+    const Cluster& c_;
+  };
+
+  LabConfig config_;
+  TetherKnobs knobs_;
+  routing::RouterOptions options_;
+  std::unique_ptr<routing::SessionStore> store_;
+  std::vector<SimBackend> backends_;
+  std::vector<uint32_t> order_;
+  std::vector<std::string> jump_slots_;
+  std::vector<uint32_t> slot_of_;  // BackendId -> slot, current Router
+  std::shared_ptr<const routing::Router> router_;
+  Usable usable_{*this};
+  Bindable bindable_{*this};
+};
+
+} // namespace tether::lab

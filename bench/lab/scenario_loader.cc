@@ -1,0 +1,402 @@
+// The scenario schema as tables of {key, reader}; what each key means is in
+// bench/scenarios/README.md. Shapes and ranges are checked here, at the key's position; the
+// timeline (does the backend a crash names exist then?) is checked by checkTimeline().
+
+#include "bench/lab/scenario_loader.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "bench/lab/yaml_reader.h"
+#include "routing/strategy_factory.h"
+
+namespace tether::lab {
+namespace {
+
+constexpr double kMaxRate = 100000;        // sessions per second: beyond it a run never ends
+constexpr uint32_t kMaxBackends = 1000;
+
+bool knownStrategy(const std::string& name) {
+  for (auto k : routing::strategyNames()) {
+    if (k == name) return true;
+  }
+  return false;
+}
+
+// The field at a dotted path ("workload.think_time") of a document already read without errors.
+YamlField fieldAt(const YamlField& root, std::string_view dotted) {
+  YamlField f = root;
+  while (!dotted.empty() && f.node.IsMap()) {
+    const size_t dot = dotted.find('.');
+    const std::string name(dotted.substr(0, dot));
+    dotted = dot == std::string_view::npos ? std::string_view() : dotted.substr(dot + 1);
+    for (auto it = f.node.begin(); it != f.node.end(); ++it) {
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
+      if (key.IsScalar() && key.Scalar() == name) {
+        f = f.child(key, value);
+        break;
+      }
+    }
+  }
+  return f;
+}
+
+class Loader : public YamlReader {
+public:
+  using YamlReader::YamlReader;
+  void readDocument(const YamlField& root, Scenario& s);
+
+private:
+  void readDistribution(const YamlField& f, bool seconds, Distribution& out);
+  void readWorkload(const YamlField& f, WorkloadSpec& w);
+  void readTether(const YamlField& f, TetherKnobs& t);
+  void readCompare(const YamlField& f, Scenario& s);
+  void readConfig(const YamlField& f, LabConfig& out);
+  void readBalance(const YamlField& f, double& out);
+  void readEvents(const YamlField& f, std::vector<EventSpec>& out);
+  void readEvent(const YamlField& f, EventSpec& e);
+  // A value that is a number (counts) or a duration (seconds), as the distribution needs.
+  void readValue(const YamlField& f, bool seconds, double& out);
+};
+
+void Loader::readValue(const YamlField& f, bool seconds, double& out) {
+  if (seconds) {
+    int64_t us = 0;
+    const size_t before = errorCount();
+    readDuration(f, us, true);
+    if (errorCount() == before) out = static_cast<double>(us) / 1e6;
+  } else {
+    readNumber(f, 0, 1e9, out);
+  }
+}
+
+void Loader::readDistribution(const YamlField& f, bool seconds, Distribution& out) {
+  Distribution d;
+  std::string kind;
+  const auto seen = readMap(f, {
+      {"dist", [&](const YamlField& x) { readString(x, kind); }},
+      {"value", [&](const YamlField& x) { readValue(x, seconds, d.value); }},
+      {"mean", [&](const YamlField& x) { readValue(x, seconds, d.mean); }},
+      {"median", [&](const YamlField& x) { readValue(x, seconds, d.median); }},
+      {"sigma", [&](const YamlField& x) { readNumber(x, 0, 10, d.sigma, true); }},
+      {"min", [&](const YamlField& x) { readValue(x, seconds, d.min); }},
+      {"max", [&](const YamlField& x) { readValue(x, seconds, d.max); }},
+  });
+  if (!f.node.IsMap()) return;
+  requireKeys(f, seen, {"dist"});
+  if (!seen.count("dist")) return;
+  static const std::pair<const char*, Distribution::Kind> kKinds[] = {
+      {"constant", Distribution::Kind::Constant},
+      {"uniform", Distribution::Kind::Uniform},
+      {"exponential", Distribution::Kind::Exponential},
+      {"lognormal", Distribution::Kind::LogNormal},
+      {"geometric", Distribution::Kind::Geometric}};
+  bool known = false;
+  for (const auto& [name, k] : kKinds) {
+    if (kind == name) {
+      d.kind = k;
+      known = true;
+    }
+  }
+  if (!known) {
+    error(f, "dist: expected constant, uniform, exponential, lognormal or geometric, got '" +
+                 kind + "'");
+    return;
+  }
+  auto need = [&](const char* key, double v) {
+    if (!seen.count(key)) error(f, kind + " needs '" + key + "'");
+    else if (v <= 0) error(f, std::string(key) + " must be greater than zero");
+  };
+  switch (d.kind) {
+  case Distribution::Kind::Constant: need("value", d.value); break;
+  case Distribution::Kind::Uniform:
+    need("max", d.max);
+    if (seen.count("max") && d.min >= d.max) error(f, "uniform needs min < max");
+    break;
+  case Distribution::Kind::Exponential: need("mean", d.mean); break;
+  case Distribution::Kind::Geometric:
+    need("mean", d.mean);
+    if (d.mean > 0 && d.mean < 1) error(f, "geometric mean must be at least 1");
+    break;
+  case Distribution::Kind::LogNormal:
+    need("median", d.median);
+    need("sigma", d.sigma);
+    break;
+  }
+  if (d.kind != Distribution::Kind::Uniform && d.max > 0 && d.min >= d.max) {
+    error(f, "min must be below max");
+  }
+  out = d;
+}
+
+void Loader::readWorkload(const YamlField& f, WorkloadSpec& w) {
+  const auto seen = readMap(f, {
+      {"arrival_rate", [&](const YamlField& x) { readNumber(x, 0, kMaxRate, w.arrival_rate, true); }},
+      {"requests_per_session", [&](const YamlField& x) { readDistribution(x, false, w.requests_per_session); }},
+      {"think_time", [&](const YamlField& x) { readDistribution(x, true, w.think_time); }},
+      {"nat", [&](const YamlField& x) {
+         readMap(x, {{"share", [&](const YamlField& y) { readNumber(y, 0, 1, w.nat.share); }},
+                     {"groups", [&](const YamlField& y) { readUnsigned(y, 1u, 1000000u, w.nat.groups); }},
+                     {"zipf", [&](const YamlField& y) { readNumber(y, 0, 5, w.nat.zipf); }}});
+       }},
+      {"mobile", [&](const YamlField& x) {
+         readMap(x, {{"share", [&](const YamlField& y) { readNumber(y, 0, 1, w.mobile.share); }},
+                     {"ip_change_probability", [&](const YamlField& y) {
+                        readNumber(y, 0, 1, w.mobile.ip_change_probability);
+                      }}});
+       }},
+  });
+  requireKeys(f, seen, {"arrival_rate", "requests_per_session", "think_time"});
+  if (w.nat.share + w.mobile.share > 1.0 + 1e-9) error(f, "nat.share + mobile.share must be at most 1");
+}
+
+void Loader::readTether(const YamlField& f, TetherKnobs& t) {
+  readMap(f, {
+      {"hash_seed", [&](const YamlField& x) { readUnsigned(x, uint64_t{0}, UINT64_MAX, t.hash_seed); }},
+      {"affinity_cookie", [&](const YamlField& x) {
+         int64_t ttl = t.cookie_ttl_ms * 1000, idle = t.cookie_idle_ttl_ms * 1000;
+         readMap(x, {{"ttl", [&](const YamlField& y) { readDuration(y, ttl); }},
+                     {"idle_ttl", [&](const YamlField& y) { readDuration(y, idle, true); }}});
+         t.cookie_ttl_ms = ttl / 1000;
+         t.cookie_idle_ttl_ms = idle / 1000;
+         if (idle > ttl) error(x, "idle_ttl must be at most ttl");
+       }},
+      {"stick_table", [&](const YamlField& x) {
+         int64_t idle = t.table_idle_ttl_ms * 1000;
+         uint64_t size = t.table_size;
+         readMap(x, {{"size", [&](const YamlField& y) { readUnsigned(y, uint64_t{1}, uint64_t{100000000}, size); }},
+                     {"idle_ttl", [&](const YamlField& y) { readDuration(y, idle); }}});
+         t.table_size = static_cast<size_t>(size);
+         t.table_idle_ttl_ms = idle / 1000;
+       }},
+      {"ring", [&](const YamlField& x) {
+         readMap(x, {{"points_per_weight", [&](const YamlField& y) { readUnsigned(y, 1u, 10000u, t.ring_points_per_weight); }}});
+       }},
+      {"maglev", [&](const YamlField& x) {
+         readMap(x, {{"table_size", [&](const YamlField& y) { readUnsigned(y, 101u, 10000019u, t.maglev_table_size); }}});
+       }},
+      {"multiprobe", [&](const YamlField& x) {
+         readMap(x, {{"probes", [&](const YamlField& y) { readUnsigned(y, 1u, 1000u, t.multiprobe_probes); }}});
+       }},
+  });
+}
+
+void Loader::readBalance(const YamlField& f, double& out) {
+  if (f.node.IsScalar() && (f.node.Scalar() == "off" || f.node.Scalar() == "0")) {
+    out = 0;
+    return;
+  }
+  readNumber(f, 1, 100, out, true);
+}
+
+void Loader::readConfig(const YamlField& f, LabConfig& out) {
+  LabConfig c;
+  const auto seen = readMap(f, {
+      {"strategy", [&](const YamlField& x) {
+         readString(x, c.strategy);
+         if (x.node.IsScalar() && !knownStrategy(c.strategy)) error(x, "unknown strategy '" + c.strategy + "'");
+       }},
+      {"binding", [&](const YamlField& x) {
+         std::string b;
+         readString(x, b);
+         if (auto parsed = parseBinding(b)) c.binding = *parsed;
+         else if (x.node.IsScalar()) error(x, "expected none, cookie, table or cookie+table, got '" + b + "'");
+       }},
+      {"balance_factor", [&](const YamlField& x) { readBalance(x, c.balance_factor); }},
+  });
+  requireKeys(f, seen, {"strategy", "binding", "balance_factor"});
+  out = c;
+}
+
+void Loader::readCompare(const YamlField& f, Scenario& s) {
+  YamlField strategies_field;
+  const auto seen = readMap(f, {
+      {"strategies", [&](const YamlField& x) { strategies_field = x; readStringList(x, s.strategies); }},
+      {"bindings", [&](const YamlField& x) {
+         std::vector<std::string> names;
+         readStringList(x, names);
+         s.bindings.clear();
+         for (size_t i = 0; i < names.size(); ++i) {
+           if (auto b = parseBinding(names[i])) s.bindings.push_back(*b);
+           else error(x.item(x.node[i], i), "expected none, cookie, table or cookie+table, got '" + names[i] + "'");
+         }
+       }},
+      {"balance_factors", [&](const YamlField& x) {
+         if (!expectList(x)) return;
+         s.balance_factors.clear();
+         for (size_t i = 0; i < x.node.size(); ++i) {
+           double v = 0;
+           const size_t before = errorCount();
+           readBalance(x.item(x.node[i], i), v);
+           if (errorCount() == before) s.balance_factors.push_back(v);
+         }
+       }},
+      {"default", [&](const YamlField& x) { readConfig(x, s.default_config); }},
+      {"charts", [&](const YamlField& x) {
+         if (!expectList(x)) return;
+         s.charts.clear();
+         for (size_t i = 0; i < x.node.size(); ++i) {
+           LabConfig c;
+           const size_t before = errorCount();
+           readConfig(x.item(x.node[i], i), c);
+           if (errorCount() == before) s.charts.push_back(c);
+         }
+       }},
+      {"moved_sample_keys", [&](const YamlField& x) { readUnsigned(x, 100u, 10000000u, s.moved_sample_keys); }},
+      {"quick_scale", [&](const YamlField& x) { readNumber(x, 0, 1, s.quick_scale, true); }},
+  });
+  requireKeys(f, seen, {"strategies", "bindings", "balance_factors", "default"});
+  for (size_t i = 0; i < s.strategies.size(); ++i) {
+    if (!knownStrategy(s.strategies[i])) {
+      error(strategies_field.item(strategies_field.node[i], i),
+            "unknown strategy '" + s.strategies[i] + "'");
+    }
+  }
+}
+
+void Loader::readEvent(const YamlField& f, EventSpec& e) {
+  e.line = f.mark().line + 1;
+  e.column = f.mark().column + 1;
+  int kinds = 0;
+  auto kind = [&](EventKind k, const YamlField& x, std::vector<YamlRule> rules,
+                  std::initializer_list<std::string_view> required) {
+    ++kinds;
+    e.kind = k;
+    const auto seen = readMap(x, rules);
+    requireKeys(x, seen, required);
+  };
+  const auto seen = readMap(f, {
+      {"at", [&](const YamlField& x) { readDuration(x, e.at, true); }},
+      {"name", [&](const YamlField& x) { readString(x, e.label); }},
+      {"hot_key", [&](const YamlField& x) {
+         kind(EventKind::HotKey, x,
+              {{"share", [&](const YamlField& y) { readNumber(y, 0, 0.9, e.share, true); }},
+               {"duration", [&](const YamlField& y) { readDuration(y, e.duration); }}},
+              {"share", "duration"});
+       }},
+      {"scale_out", [&](const YamlField& x) {
+         kind(EventKind::ScaleOut, x, {{"to", [&](const YamlField& y) { readUnsigned(y, 1u, kMaxBackends, e.to); }}}, {"to"});
+       }},
+      {"scale_in", [&](const YamlField& x) {
+         kind(EventKind::ScaleIn, x,
+              {{"to", [&](const YamlField& y) { readUnsigned(y, 1u, kMaxBackends, e.to); }},
+               {"drain", [&](const YamlField& y) { readBool(y, e.drain); }},
+               {"drain_timeout", [&](const YamlField& y) { readDuration(y, e.drain_timeout, true); }}},
+              {"to"});
+       }},
+      {"crash", [&](const YamlField& x) {
+         kind(EventKind::Crash, x, {{"backend", [&](const YamlField& y) { readString(y, e.backend); }}}, {"backend"});
+       }},
+      {"recover", [&](const YamlField& x) {
+         kind(EventKind::Recover, x, {{"backend", [&](const YamlField& y) { readString(y, e.backend); }}}, {"backend"});
+       }},
+      {"weight", [&](const YamlField& x) {
+         kind(EventKind::Weight, x,
+              {{"backend", [&](const YamlField& y) { readString(y, e.backend); }},
+               {"weight", [&](const YamlField& y) { readUnsigned(y, 1u, 1000u, e.weight); }}},
+              {"backend", "weight"});
+       }},
+      {"rolling_restart", [&](const YamlField& x) {
+         kind(EventKind::RollingRestart, x,
+              {{"drain", [&](const YamlField& y) { readBool(y, e.drain); }},
+               {"drain_timeout", [&](const YamlField& y) { readDuration(y, e.drain_timeout, true); }},
+               {"restart_time", [&](const YamlField& y) { readDuration(y, e.restart_time, true); }},
+               {"pause", [&](const YamlField& y) { readDuration(y, e.pause, true); }}},
+              {});
+       }},
+  });
+  requireKeys(f, seen, {"at"});
+  if (f.node.IsMap() && kinds != 1) {
+    error(f, "needs exactly one of hot_key, scale_out, scale_in, crash, recover, weight, rolling_restart");
+  }
+  if (e.label.empty()) e.label = std::string(eventKindName(e.kind));
+}
+
+void Loader::readEvents(const YamlField& f, std::vector<EventSpec>& out) {
+  if (!expectList(f)) return;
+  out.clear();
+  for (size_t i = 0; i < f.node.size(); ++i) {
+    EventSpec e;
+    readEvent(f.item(f.node[i], i), e);
+    out.push_back(std::move(e));
+  }
+}
+
+void Loader::readDocument(const YamlField& root, Scenario& s) {
+  const auto seen = readMap(root, {
+      {"name", [&](const YamlField& x) { readString(x, s.name); }},
+      {"description", [&](const YamlField& x) { readString(x, s.description); }},
+      {"seed", [&](const YamlField& x) { readUnsigned(x, uint64_t{0}, UINT64_MAX, s.seed); }},
+      {"duration", [&](const YamlField& x) { readDuration(x, s.duration); }},
+      {"warmup", [&](const YamlField& x) { readDuration(x, s.warmup, true); }},
+      {"sample_interval", [&](const YamlField& x) {
+         readDuration(x, s.sample_interval);
+         if (s.sample_interval % kSecond != 0) error(x, "must be a whole number of seconds");
+       }},
+      {"backends", [&](const YamlField& x) {
+         readMap(x, {{"count", [&](const YamlField& y) { readUnsigned(y, 1u, kMaxBackends, s.initial_backends); }},
+                     {"prefix", [&](const YamlField& y) { readString(y, s.backend_prefix); }}});
+       }},
+      {"workload", [&](const YamlField& x) { readWorkload(x, s.workload); }},
+      {"app", [&](const YamlField& x) {
+         readMap(x, {{"session_idle_timeout", [&](const YamlField& y) { readDuration(y, s.app_session_timeout); }}});
+       }},
+      {"tether", [&](const YamlField& x) { readTether(x, s.tether); }},
+      {"compare", [&](const YamlField& x) { readCompare(x, s); }},
+      {"events", [&](const YamlField& x) { readEvents(x, s.events); }},
+  });
+  requireKeys(root, seen, {"name", "duration", "workload", "compare"});
+  if (errorCount() > 0) return;
+  // Cross-key rules, pointed at the key that has to change.
+  auto at = [&](std::string_view dotted) { return fieldAt(root, dotted); };
+  if (s.warmup >= s.duration) error(at("warmup"), "must be shorter than duration");
+  const double think_max = s.workload.think_time.upperBound();
+  if (!(think_max * 1e6 < static_cast<double>(s.app_session_timeout))) {
+    error(at("workload.think_time"),
+          "needs a max below app.session_idle_timeout: a longer pause would log the user out in "
+          "the application itself, which is not the balancer's doing");
+  }
+}
+
+} // namespace
+
+ScenarioLoad parseScenario(std::string_view text, const std::string& file) {
+  ScenarioLoad out;
+  Loader loader(file);
+  Scenario s;
+  s.file = file;
+  try {
+    const YAML::Node root = YAML::Load(std::string(text));
+    loader.readDocument({root, "", root.Mark()}, s);
+  } catch (const YAML::Exception& e) {
+    loader.error(e.mark, "YAML: " + e.msg);
+  }
+  if (loader.errorCount() == 0) {
+    for (const auto& problem : checkTimeline(s)) {
+      const EventSpec& e = s.events[problem.event];
+      YAML::Mark m;
+      m.line = e.line - 1;
+      m.column = e.column - 1;
+      loader.error(m, "events[" + std::to_string(problem.event) + "] (" + e.label + "): " +
+                          problem.message);
+    }
+  }
+  out.errors = loader.take();
+  if (out.errors.empty()) out.scenario = std::move(s);
+  return out;
+}
+
+ScenarioLoad loadScenario(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    ScenarioLoad out;
+    out.errors.push_back({path, 0, 0, "cannot read the scenario file"});
+    return out;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parseScenario(text.str(), path);
+}
+
+} // namespace tether::lab

@@ -5,35 +5,15 @@
 #include <catch2/catch.hpp>
 
 #include "config/config_loader.h"
+#include "tests/config/config_test_util.h"
 
 namespace tether::config {
 namespace {
 
+using namespace tether::config::test;
+
 // A valid backends line, so each case below has exactly the one mistake it is about.
 const std::string kBackends = "backends: [{address: 127.0.0.1:9001}]\n";
-
-std::string describe(const ConfigErrors& errors) {
-  std::string out;
-  for (const auto& e : errors) out += e.toString() + "\n";
-  return out;
-}
-
-ConfigErrors loadErrors(const std::string& text) {
-  const LoadResult r = loadConfigString(text, "t.yaml");
-  REQUIRE_FALSE(r.ok());
-  return r.errors();
-}
-
-// Expects exactly one error, at line:col, whose message contains `text`.
-void expectOnly(const std::string& yaml, int line, int col, const std::string& text) {
-  const ConfigErrors errors = loadErrors(yaml);
-  INFO("yaml:\n" << yaml << "errors:\n" << describe(errors));
-  REQUIRE(errors.size() == 1);
-  CHECK(errors[0].file == "t.yaml");
-  CHECK(errors[0].line == line);
-  CHECK(errors[0].column == col);
-  CHECK_THAT(errors[0].message, Catch::Contains(text));
-}
 
 TEST_CASE("errors: unknown keys at every level", "[config]") {
   // Given a misspelt key, expect an error at the key naming the section and the valid keys.

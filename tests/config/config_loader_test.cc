@@ -10,26 +10,13 @@
 #include <unistd.h>
 
 #include "config/config_loader.h"
+#include "tests/config/config_test_util.h"
 
 namespace tether::config {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string describeErrors(const LoadResult& r) {
-  std::string out;
-  if (!r.ok()) {
-    for (const auto& e : r.errors()) out += e.toString() + "\n";
-  }
-  return out;
-}
-
-Config loadOk(const std::string& text) {
-  LoadResult r = loadConfigString(text, "test.yaml");
-  INFO(describeErrors(r));
-  REQUIRE(r.ok());
-  return r.config();
-}
+using namespace tether::config::test;
 
 const char* const kFullExample =
     "listen: 127.0.0.1:8080\n"
@@ -228,7 +215,7 @@ TEST_CASE("loadConfigFile: reads a file and remembers its path", "[config]") {
   }
   LoadResult r = loadConfigFile(path);
   std::remove(path.c_str());
-  INFO(describeErrors(r));
+  INFO(describe(r));
   REQUIRE(r.ok());
   CHECK(r.config().source_path == path);
   CHECK(r.config().backends.size() == 3);

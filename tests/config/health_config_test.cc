@@ -9,44 +9,16 @@
 #include <iterator>
 
 #include "config/config_loader.h"
+#include "tests/config/config_test_util.h"
 
 namespace tether::config {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace tether::config::test;
 
 const std::string kBackends = "backends: [{name: app1, address: 127.0.0.1:9001}]\n";
 const std::string kToken = "\"0123456789abcdef\"";  // exactly 16 bytes
-
-std::string describe(const ConfigErrors& errors) {
-  std::string out;
-  for (const auto& e : errors) out += e.toString() + "\n";
-  return out;
-}
-
-Config loadOk(const std::string& text) {
-  LoadResult r = loadConfigString(text, "t.yaml");
-  INFO("yaml:\n" << text << "errors:\n" << describe(r.ok() ? ConfigErrors{} : r.errors()));
-  REQUIRE(r.ok());
-  return r.config();
-}
-
-ConfigErrors loadErrors(const std::string& text) {
-  const LoadResult r = loadConfigString(text, "t.yaml");
-  REQUIRE_FALSE(r.ok());
-  return r.errors();
-}
-
-// Expects exactly one error, at line:col, whose message contains `text`.
-void expectOnly(const std::string& yaml, int line, int col, const std::string& text) {
-  const ConfigErrors errors = loadErrors(yaml);
-  INFO("yaml:\n" << yaml << "errors:\n" << describe(errors));
-  REQUIRE(errors.size() == 1);
-  CHECK(errors[0].file == "t.yaml");
-  CHECK(errors[0].line == line);
-  CHECK(errors[0].column == col);
-  CHECK_THAT(errors[0].message, Catch::Contains(text));
-}
 
 // The schema example of docs/configuration-health.md, every key set away from its default.
 const char* const kFullExample =

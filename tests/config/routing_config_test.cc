@@ -5,41 +5,17 @@
 #include <catch2/catch.hpp>
 
 #include "config/config_loader.h"
+#include "tests/config/config_test_util.h"
 #include "config/validate.h"
 
 namespace tether::config {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace tether::config::test;
 
 const std::string kBackends = "backends: [{name: app1, address: 127.0.0.1:9001}]\n";
 const std::string kSecret = "\"0123456789abcdef\"";  // exactly 16 bytes
-
-std::string describe(const ConfigErrors& errors) {
-  std::string out;
-  for (const auto& e : errors) out += e.toString() + "\n";
-  return out;
-}
-
-Config loadOk(const std::string& text) {
-  LoadResult r = loadConfigString(text, "t.yaml");
-  INFO(describe(r.ok() ? ConfigErrors{} : r.errors()));
-  REQUIRE(r.ok());
-  return r.config();
-}
-
-// Expects exactly one error, at line:col, whose message contains `text`.
-void expectOnly(const std::string& yaml, int line, int col, const std::string& text) {
-  const LoadResult r = loadConfigString(yaml, "t.yaml");
-  REQUIRE_FALSE(r.ok());
-  const ConfigErrors& errors = r.errors();
-  INFO("yaml:\n" << yaml << "errors:\n" << describe(errors));
-  REQUIRE(errors.size() == 1);
-  CHECK(errors[0].file == "t.yaml");
-  CHECK(errors[0].line == line);
-  CHECK(errors[0].column == col);
-  CHECK_THAT(errors[0].message, Catch::Contains(text));
-}
 
 const char* const kFullRouting =
     "backends:\n"

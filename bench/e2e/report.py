@@ -9,31 +9,14 @@ bytes_per_conn (empty fields when a measurement was skipped).
 Medians are taken per proxy over the rounds; ratios compare those medians.
 """
 
-import csv
+import os
 import statistics
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from report_common import fmt, num, ratio, read_tsv  # noqa: E402
+
 ORDER = ["tether", "haproxy", "nginx"]
-
-
-def read_tsv(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t"))
-
-
-def num(text):
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return None
-
-
-def fmt(value, spec, missing="n/a"):
-    return missing if value is None else format(value, spec)
-
-
-def ratio(a, b):
-    return None if a is None or b in (None, 0) else a / b
 
 
 def main():

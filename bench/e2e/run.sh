@@ -49,6 +49,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib/common.sh
+source "$here/../lib/common.sh"
 root=$(cd "$here/../.." && pwd)
 cd "$root"
 
@@ -71,33 +73,13 @@ for tool in wrk curl python3; do
   command -v "$tool" >/dev/null || die "$tool not found (packaging/setup.sh --bench installs it)"
 done
 # /usr/sbin is not on every user's PATH; HAPROXY=... / NGINX=... override both.
-find_bin() { command -v "$1" 2>/dev/null || { [[ -x /usr/sbin/$1 ]] && echo "/usr/sbin/$1"; } || true; }
 NGINX=${NGINX:-$(find_bin nginx)}
 HAPROXY=${HAPROXY:-$(find_bin haproxy)}
 [[ -n "$NGINX" ]] || die "nginx not found: it serves the backends (packaging/setup.sh --bench)"
 
 # Command prefixes, not a shell function: `taskset` execs its command, so `$!` after
 # `"${on_proxy_cpu[@]}" cmd &` is cmd's own pid and stop_pid signals the real process.
-# Layout: the proxy alone on CPU 0, wrk on CPU 1, the backends on CPU 2.. when there are more
-# than 2 CPUs, else on CPU 1 next to wrk.
-ncpu=$(nproc)
-if [[ "$PIN" == 1 ]] && command -v taskset >/dev/null && ((ncpu >= 2)); then
-  backend_cpus=1
-  ((ncpu >= 3)) && backend_cpus=2-$((ncpu - 1))
-  on_proxy_cpu=(taskset -c 0)
-  on_wrk_cpu=(taskset -c 1)
-  on_backend_cpus=(taskset -c "$backend_cpus")
-  pinning="proxy on CPU 0; wrk and idle_conns.py on CPU 1; backends on CPU $backend_cpus"
-else
-  on_proxy_cpu=()
-  on_wrk_cpu=()
-  on_backend_cpus=()
-  pinning="none"
-fi
-clk_tck=$(getconf CLK_TCK)
-# cpu_ticks PID: user+system CPU time of every thread of PID, in clock ticks. Fields are counted
-# from the end of the comm field, which may contain spaces.
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }
+setup_pinning "$PIN" "wrk and idle_conns.py"
 
 # Enough descriptors for IDLE_CONNS client connections plus upstreams, in every process we start.
 # HAProxy is the tightest: it reserves two fds per maxconn (client + server side) and refuses to
@@ -140,7 +122,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # wait_http NAME PID PORT: until GET / answers 200 (5 s), or the process dies.
 wait_http() {
@@ -322,13 +303,6 @@ done
 ((${#ready[@]})) || die "no proxy came up"
 
 # --- throughput rounds ---------------------------------------------------------------------------
-to_ms() {  # wrk latency "303.00us" / "4.23ms" / "1.02s" -> milliseconds
-  awk -v v="$1" 'BEGIN {
-    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-    printf "%.3f", n }'
-}
-
 results=$tmp/rounds.tsv
 printf 'peer\tround\trps\tp50_ms\tp99_ms\terrors\tproxy_cpu_pct\n' >"$results"
 total_s=$((ROUNDS * ${#ready[@]} * (DURATION + WARMUP)))
@@ -338,13 +312,13 @@ for ((round = 1; round <= ROUNDS; round++)); do
     pid=${measure_pid[$peer]}
     url=http://127.0.0.1:${proxy_port[$peer]}/
     if ((WARMUP > 0)); then
-      "${on_wrk_cpu[@]}" timeout $((WARMUP + 30)) wrk -t1 -c"$CONNS" -d"${WARMUP}s" "$url" \
+      "${on_client_cpu[@]}" timeout $((WARMUP + 30)) wrk -t1 -c"$CONNS" -d"${WARMUP}s" "$url" \
         >/dev/null 2>&1 || true
     fi
     out=$tmp/wrk-$peer-$round.txt
     ticks0=$(cpu_ticks "$pid")
     t0=$(date +%s.%N)
-    "${on_wrk_cpu[@]}" timeout $((DURATION + 60)) wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$url" \
+    "${on_client_cpu[@]}" timeout $((DURATION + 60)) wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$url" \
       >"$out" 2>&1 || log "wrk failed against $peer in round $round (see $out)"
     kill -0 "$pid" 2>/dev/null || log "WARNING: $peer (pid $pid) is no longer running"
     # Share of one CPU the proxy used: well below 100% means something else (wrk, the
@@ -376,7 +350,7 @@ for peer in "${ready[@]}"; do
   idle=("" "" "" "" "")
   if ((IDLE_CONNS > 0)); then
     log "idle test: $IDLE_CONNS keep-alive connections to $peer (pid $pid)"
-    "${on_wrk_cpu[@]}" timeout 300 python3 "$here/idle_conns.py" --port "${proxy_port[$peer]}" \
+    "${on_client_cpu[@]}" timeout 300 python3 "$here/idle_conns.py" --port "${proxy_port[$peer]}" \
       --pid "$pid" --conns "$IDLE_CONNS" >"$tmp/idle-$peer.txt" 2>"$tmp/idle-$peer.err" ||
       log "idle test against $peer incomplete: $(cat "$tmp/idle-$peer.err" "$tmp/idle-$peer.txt" |
         tail -n 4 | tr '\n' ' ')"

@@ -12,10 +12,12 @@ log-outs per event: failed /whoami checks summed over the event's steps (a user 
 by one event counts twice), next to the event's floor (the fewest any balancer can cause).
 """
 
-import csv
 import os
 import statistics
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from report_common import fmt, num, ratio, read_tsv  # noqa: E402
 
 ORDER = ["tether", "haproxy-hash", "haproxy-cookie", "nginx-hash"]
 HASH_PEERS = ["haproxy-hash", "nginx-hash"]
@@ -24,28 +26,6 @@ EVENTS = [
     ("2-drain", "2. drain app2, then remove it"),
     ("3-kill", "3. SIGKILL app1, then restart it"),
 ]
-
-
-def read_tsv(path):
-    if not os.path.exists(path) or os.path.getsize(path) == 0:
-        return []
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t"))
-
-
-def fnum(text):
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return None
-
-
-def fmt(value, spec, missing="n/a"):
-    return missing if value is None else format(value, spec)
-
-
-def ratio(a, b):
-    return None if a is None or b in (None, 0) else a / b
 
 
 def median(values):
@@ -108,20 +88,20 @@ def main():
             rows = [r for r in rounds if r["peer"] == p]
             per_round_pom = []
             for r in rows:
-                counts = [fnum(d["requests"]) for d in dist
+                counts = [num(d["requests"]) for d in dist
                           if d["peer"] == p and d["round"] == r["round"] and d["backend"] != "-"]
                 per_round_pom.append(peak_over_mean(counts))
             total = sum(float(r["status_200"]) + float(r["status_401"]) + float(r["status_other"])
                         for r in rows)
-            hwm = fnum(memory.get(p, {}).get("hwm_kb"))
+            hwm = num(memory.get(p, {}).get("hwm_kb"))
             summary[p] = {
                 "runs": len(rows),
-                "rps": median(fnum(r["rps"]) for r in rows),
-                "p50": median(fnum(r["p50_ms"]) for r in rows),
-                "p99": median(fnum(r["p99_ms"]) for r in rows),
-                "cpu": median(fnum(r["proxy_cpu_pct"]) for r in rows),
-                "us_per_req": median(fnum(r["proxy_cpu_pct"]) / 100 * 1e6 / fnum(r["rps"])
-                                     for r in rows if fnum(r["rps"])),
+                "rps": median(num(r["rps"]) for r in rows),
+                "p50": median(num(r["p50_ms"]) for r in rows),
+                "p99": median(num(r["p99_ms"]) for r in rows),
+                "cpu": median(num(r["proxy_cpu_pct"]) for r in rows),
+                "us_per_req": median(num(r["proxy_cpu_pct"]) / 100 * 1e6 / num(r["rps"])
+                                     for r in rows if num(r["rps"])),
                 "pct401": (sum(float(r["status_401"]) for r in rows) / total * 100) if total else None,
                 "other": sum(int(float(r["status_other"])) + int(r["errors"]) for r in rows),
                 "pom": median(per_round_pom),

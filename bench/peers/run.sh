@@ -52,6 +52,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib/common.sh
+source "$here/../lib/common.sh"
 root=$(cd "$here/../.." && pwd)
 cd "$root"
 invocation="$(for v in TETHER DEMO_APP PEERS THROUGHPUT SURVIVAL ROUNDS DURATION WARMUP CONNS KEYS \
@@ -94,27 +96,11 @@ if [[ "$THROUGHPUT" == 1 ]] && ! command -v wrk >/dev/null; then
   log "skipping the throughput run: wrk is not installed (packaging/setup.sh --bench installs it)"
   THROUGHPUT=0
 fi
-find_bin() { command -v "$1" 2>/dev/null || { [[ -x /usr/sbin/$1 ]] && echo "/usr/sbin/$1"; } || true; }
 NGINX=${NGINX:-$(find_bin nginx)}
 HAPROXY=${HAPROXY:-$(find_bin haproxy)}
 
-# --- pinning (as bench/e2e/run.sh) ---------------------------------------------------------------
-ncpu=$(nproc)
-if [[ "$PIN" == 1 ]] && command -v taskset >/dev/null && ((ncpu >= 2)); then
-  backend_cpus=1
-  ((ncpu >= 3)) && backend_cpus=2-$((ncpu - 1))
-  on_proxy_cpu=(taskset -c 0)
-  on_client_cpu=(taskset -c 1)
-  on_backend_cpus=(taskset -c "$backend_cpus")
-  pinning="proxy on CPU 0; wrk and users.py on CPU 1; backends on CPU $backend_cpus"
-else
-  on_proxy_cpu=()
-  on_client_cpu=()
-  on_backend_cpus=()
-  pinning="none"
-fi
-clk_tck=$(getconf CLK_TCK)
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }
+# --- pinning (bench/lib/common.sh) ---------------------------------------------------------------
+setup_pinning "$PIN" "wrk and users.py"
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 fd_limit=$(ulimit -n)
@@ -144,7 +130,6 @@ sv_backend_port() { echo $((PORT_BASE + 20 + $1)); }      # app1..app4 -> +21..+
 tp_proxy_port() { echo $((PORT_BASE + 10 + ${peer_index[$1]})); }
 sv_proxy_port() { echo $((PORT_BASE + 30 + ${peer_index[$1]})); }
 
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for off in 1 2 3 10 11 12 13 19 21 22 23 24 30 31 32 33 39; do
   port_busy $((PORT_BASE + off)) &&
     die "127.0.0.1:$((PORT_BASE + off)) is already in use (set PORT_BASE to move every port)"
@@ -476,13 +461,6 @@ printf 'peer\tround\trps\tp50_ms\tp99_ms\terrors\tproxy_cpu_pct\tstatus_200\tsta
 printf 'peer\tround\tbackend\trequests\n' >"$dist_tsv"
 printf 'peer\tpid\thwm_kb\n' >"$memory_tsv"
 : >"$outusers_tsv"
-
-to_ms() {
-  awk -v v="$1" 'BEGIN {
-    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-    printf "%.3f", n }'
-}
 
 tp_ready=()
 if [[ "$THROUGHPUT" == 1 ]]; then

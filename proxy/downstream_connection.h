@@ -72,7 +72,7 @@ private:
   void learnFromResponse(const HttpHead& head);
   void releaseLoad();
   // Metrics for the exchange that just ended (any outcome); called by logExchange().
-  void recordExchange(std::string_view error);
+  void recordExchange(std::string_view error, std::chrono::microseconds took);
   // Passive health: what this exchange said about its backend.
   void reportBackendHealth(bool ok);
   health::TrafficShard& traffic() {

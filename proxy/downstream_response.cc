@@ -257,11 +257,9 @@ void DownstreamConnection::reportBackendHealth(bool ok) {
                     health::wallMs());
 }
 
-void DownstreamConnection::recordExchange(std::string_view error) {
+void DownstreamConnection::recordExchange(std::string_view error, std::chrono::microseconds took) {
   auto& m = worker_.metrics();
-  const auto micros = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::steady_clock::now() - started_).count());
-  m.observeLatency(micros);
+  m.observeLatency(static_cast<uint64_t>(took.count()));
   const size_t cls = statusClass(status_);
   if (backend_ == routing::kNoBackend) {
     m.unrouted[cls].fetch_add(1, std::memory_order_relaxed);
@@ -289,7 +287,10 @@ void DownstreamConnection::resetExchange() {
 }
 
 void DownstreamConnection::logExchange(std::string_view reason_override) {
-  recordExchange(reason_override);
+  // One clock read for the metrics and the access log.
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started_);
+  recordExchange(reason_override, took);
   auto& log = worker_.accessLog();
   if (!log.enabled()) return;
   const auto& head = parser_.head();
@@ -300,8 +301,7 @@ void DownstreamConnection::logExchange(std::string_view reason_override) {
   r.status = status_;
   r.bytes_in = bytes_in_;
   r.bytes_out = bytes_out_;
-  r.duration = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::steady_clock::now() - started_);
+  r.duration = took;
   r.backend = backend_ == routing::kNoBackend ? std::string_view("-")
                                                : std::string_view(router().backends()[backend_].key);
   r.reason = reason_override.empty() ? reason_ : reason_override;

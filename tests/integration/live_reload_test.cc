@@ -203,6 +203,7 @@ TEST_CASE("Reload adding a backend moves no bound session and gives it new ones"
   dir.write("tether.yaml", yaml({{"a", a.port()}, {"b", b.port()}, {"c", c.port()}}));
   const Json ok = reload(proxy, 200);
   CHECK(ok["version"].number() == 2);
+  CHECK_FALSE(ok.has("warnings"));  // nothing that needs a restart changed
   for (const auto& [k, backend] : visitAll(client, "old", 40)) {
     INFO("session " << k);
     CHECK(backend == before.at(k));
@@ -215,6 +216,22 @@ TEST_CASE("Reload adding a backend moves no bound session and gives it new ones"
   double rebinds = 0;
   for (const auto* s : m.all("tether_rebinds_total")) rebinds += s->value;
   CHECK(rebinds == 0);
+}
+
+TEST_CASE("Reload of a setting that needs a restart applies the rest and says so", "[integration][reload]") {
+  // Given a running config, when the file changes `workers` and a backend's weight, expect the
+  // reload to succeed (version 2) with one warning naming workers, and the worker count unchanged.
+  FakeUpstream a("a");
+  TempDir dir;
+  const auto path = dir.write("tether.yaml", yaml({{"a", a.port()}}, 0, true, 1));
+  ProxyFixture proxy(loadFile(path));
+  dir.write("tether.yaml", yaml({{"a", a.port(), 2}}, 0, true, 2));
+  const Json ok = reload(proxy, 200);
+  CHECK(ok["version"].number() == 2);
+  REQUIRE(ok["warnings"].size() == 1);
+  CHECK_THAT(ok["warnings"][0].str(), Catch::StartsWith("workers changed"));
+  CHECK(proxy.server().workerCount() == 1);
+  CHECK(proxy.backendStatus("a")["weight"].number() == 2);
 }
 
 TEST_CASE("Reload removing a backend re-places its sessions only (rebind cause removed)",

@@ -228,3 +228,30 @@ TEST_CASE("a draining backend gets no new session through a stale affinity cooki
 }
 
 } // namespace tether::routing
+
+namespace tether::routing {
+
+TEST_CASE("a keyless login under learn_cookie records no session of its own", "[routing][health]") {
+  // Given learn_cookie SID and a stick table, expect a request without SID to be placed but leave
+  // the table empty (the app's cookie, learned from the response, becomes the session), while a
+  // setup without learn_cookie records the keyless session under a random id.
+  RouterOptions o;
+  o.keys = KeyPolicy({KeySource{KeySource::Kind::Cookie, "SID", {}}}, 0);
+  o.stick_table = true;
+  o.learn_source = 0;
+  const Router learning = makeRouter(o);
+  o.learn_source.reset();
+  const Router plain = makeRouter(o);
+  const AllUsable all;
+  for (const Router* r : {&learning, &plain}) {
+    SessionStore store(1024, 0);
+    RouteContext ctx;
+    ctx.usable = &all;
+    ctx.store = &store;
+    ctx.random = 12345;
+    CHECK(r->route(HeaderRequest("Cookie", "other=1"), ctx).decision.found());
+    CHECK(store.table().size() == (r == &learning ? 0u : 1u));
+  }
+}
+
+} // namespace tether::routing

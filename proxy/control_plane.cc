@@ -14,7 +14,6 @@
 
 namespace tether::proxy {
 
-using health::monotonicMs;
 using health::wallMs;
 
 namespace {

@@ -33,9 +33,9 @@ std::unique_ptr<routing::SessionStore> makeStore(const config::Config& cfg) {
                                                  static_cast<int64_t>(idle.count()));
 }
 
-int64_t monotonicMs() { return static_cast<int64_t>(uv_hrtime() / 1000000); }
+using health::monotonicMs;
 
-GenerationClock clockNow() { return {health::monotonicMs(), health::wallMs()}; }
+GenerationClock clockNow() { return {monotonicMs(), health::wallMs()}; }
 
 uint32_t workersFor(const config::Config& cfg) {
   return cfg.workers ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());

@@ -11,6 +11,18 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }
 clk_tck=$(getconf CLK_TCK)
 
+# cpu_busy_ticks: "CPU0 CPU1" busy (non-idle, non-iowait) clock ticks from /proc/stat, whoever ran.
+cpu_busy_ticks() {
+  awk '$1 == "cpu0" || $1 == "cpu1" {b[$1] = $2 + $3 + $4 + $7 + $8 + $9}
+       END {print b["cpu0"] + 0, b["cpu1"] + 0}' /proc/stat
+}
+
+# ticks_pct TICKS0 TICKS1 T0 T1: the share of one CPU that TICKS1 - TICKS0 is over T1 - T0 seconds.
+ticks_pct() {
+  awk -v a="$1" -v b="$2" -v t0="$3" -v t1="$4" -v hz="$clk_tck" \
+    'BEGIN {printf "%.0f", (b - a) / hz / (t1 - t0) * 100}'
+}
+
 # to_ms LATENCY: wrk's "303.00us" / "4.23ms" / "1.02s" -> milliseconds.
 to_ms() {
   awk -v v="$1" 'BEGIN {

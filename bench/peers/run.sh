@@ -25,6 +25,9 @@
 #                                    tether admin +19; survival backends +21..+24, proxies +30..+33,
 #                                    tether admin +39
 #   PIN=1  RESULTS_DIR=bench/results  KEEP_TMP=0
+#   PROXY_CPU=                       e.g. 50: cap each proxy at 50% of its core (a cgroup CPU quota,
+#                                    v1 cpu controller or v2 cpu.max, 10 ms period), so that the
+#                                    proxy, not wrk and the backends on the other core, limits req/s
 #
 # The peers, each with ONE worker (tether workers: 1, HAProxy nbthread 1, nginx worker_processes 1)
 # on its own loopback port, in front of the same tether-demo-app backends (sessions in process
@@ -57,7 +60,7 @@ source "$here/../lib/common.sh"
 root=$(cd "$here/../.." && pwd)
 cd "$root"
 invocation="$(for v in TETHER DEMO_APP PEERS THROUGHPUT SURVIVAL ROUNDS DURATION WARMUP CONNS KEYS \
-  USERS CHURN GRACE DOWN_WAIT RECOVER_WAIT SETTLE MAX_TRIES CONN_PER_USER PORT_BASE PIN; do
+  USERS CHURN GRACE DOWN_WAIT RECOVER_WAIT SETTLE MAX_TRIES CONN_PER_USER PORT_BASE PIN PROXY_CPU; do
   if [[ -n "${!v:-}" ]]; then printf '%s=%q ' "$v" "${!v}"; fi; done)bench/peers/run.sh"
 
 first_exe() { for f in "$@"; do [[ -x "$f" ]] && { echo "$f"; return; }; done; }
@@ -83,6 +86,7 @@ PORT_BASE=${PORT_BASE:-19300}
 PIN=${PIN:-1}
 RESULTS_DIR=${RESULTS_DIR:-bench/results}
 KEEP_TMP=${KEEP_TMP:-0}
+PROXY_CPU=${PROXY_CPU:-}
 
 log() { echo "peers $(date +%T): $*" >&2; }
 die() { echo "peers: ERROR: $*" >&2; exit 1; }
@@ -101,6 +105,7 @@ HAPROXY=${HAPROXY:-$(find_bin haproxy)}
 
 # --- pinning (bench/lib/common.sh) ---------------------------------------------------------------
 setup_pinning "$PIN" "wrk and users.py"
+
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 fd_limit=$(ulimit -n)
@@ -176,10 +181,37 @@ stop_pid() {
 cleanup() {
   local pid
   for pid in "${!started[@]}"; do stop_pid "$pid"; done
+  if [[ -n "${proxy_cgroup:-}" ]]; then rmdir "$proxy_cgroup" 2>/dev/null || log "could not remove $proxy_cgroup"; fi
   if [[ "$KEEP_TMP" == 1 ]]; then log "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# --- optional CPU cap on the proxy ---------------------------------------------------------------
+# On 2 cores the proxy gets one and wrk plus three backends share the other, which is then what
+# limits req/s for every proxy alike. A quota below what the proxy would use makes the proxy the
+# limit: req/s then compares the proxies at the same CPU budget. Every process started through
+# on_proxy_cpu (tether, HAProxy and its reloads, nginx and its worker) joins the group first.
+proxy_cgroup=""
+if [[ -n "$PROXY_CPU" ]]; then
+  [[ "$PROXY_CPU" =~ ^[0-9]+$ ]] && ((PROXY_CPU >= 5 && PROXY_CPU <= 100)) ||
+    die "PROXY_CPU is a percentage of one core, 5..100"
+  quota=$((PROXY_CPU * 100))  # µs per 10 ms period
+  if [[ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]]; then
+    proxy_cgroup=/sys/fs/cgroup/cpu/tether-peers-$$
+    mkdir "$proxy_cgroup" && echo 10000 >"$proxy_cgroup/cpu.cfs_period_us" &&
+      echo "$quota" >"$proxy_cgroup/cpu.cfs_quota_us" || die "could not set up $proxy_cgroup"
+  elif grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+    proxy_cgroup=/sys/fs/cgroup/tether-peers-$$
+    mkdir "$proxy_cgroup" && echo "$quota 10000" >"$proxy_cgroup/cpu.max" ||
+      die "could not set up $proxy_cgroup"
+  else
+    die "PROXY_CPU needs a writable cgroup CPU controller (/sys/fs/cgroup/cpu or cgroup v2 cpu.max)"
+  fi
+  # shellcheck disable=SC2016  # $$ and $@ belong to the inner shell
+  on_proxy_cpu=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$proxy_cgroup" "${on_proxy_cpu[@]}")
+  pinning+="; each proxy capped at ${PROXY_CPU}% of its core (cgroup CPU quota, 10 ms period)"
+fi
 
 # --- backends ------------------------------------------------------------------------------------
 declare -A app_pid=()
@@ -457,10 +489,21 @@ dist_tsv=$tmp/distribution.tsv
 memory_tsv=$tmp/memory.tsv
 events_tsv=$tmp/events.tsv
 outusers_tsv=$tmp/out_users.tsv
-printf 'peer\tround\trps\tp50_ms\tp99_ms\terrors\tproxy_cpu_pct\tstatus_200\tstatus_401\tstatus_other\n' >"$rounds_tsv"
+printf 'peer\tround\trps\tp50_ms\tp99_ms\terrors\tproxy_cpu_pct\tstatus_200\tstatus_401\tstatus_other\twrk_cpu_pct\tbackends_cpu_pct\tcpu0_busy_pct\tcpu1_busy_pct\n' \
+  >"$rounds_tsv"
 printf 'peer\tround\tbackend\trequests\n' >"$dist_tsv"
 printf 'peer\tpid\thwm_kb\n' >"$memory_tsv"
 : >"$outusers_tsv"
+
+# tp_app_ticks: CPU ticks of the three throughput backends together.
+tp_app_ticks() {
+  local n=0 i t
+  for i in 1 2 3; do
+    t=$(cpu_ticks "${app_pid[tp/app$i]}")
+    n=$((n + ${t:-0}))
+  done
+  echo "$n"
+}
 
 tp_ready=()
 if [[ "$THROUGHPUT" == 1 ]]; then
@@ -496,13 +539,27 @@ if [[ "$THROUGHPUT" == 1 ]]; then
       fi
       out=$tmp/wrk-$peer-$round.txt
       ticks0=$(cpu_ticks "$pid")
+      app_ticks0=$(tp_app_ticks)
+      busy0=$(cpu_busy_ticks)
       t0=$(date +%s.%N)
-      "${on_client_cpu[@]}" timeout $((DURATION + 60)) wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency \
-        -s "$here/sessions.lua" "$url" -- "$cookies" >"$out" 2>&1 ||
-        log "wrk failed against $peer in round $round (see $out)"
+      # A subshell so that `times` reports wrk's own CPU time (its children's, once waited for).
+      (
+        "${on_client_cpu[@]}" timeout $((DURATION + 60)) wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency \
+          -s "$here/sessions.lua" "$url" -- "$cookies" >"$out" 2>&1 ||
+          log "wrk failed against $peer in round $round (see $out)"
+        times >"$out.times"
+      )
       kill -0 "$pid" 2>/dev/null || log "WARNING: $peer (pid $pid) is no longer running"
-      cpu=$(awk -v a="$ticks0" -v b="$(cpu_ticks "$pid")" -v t0="$t0" -v t1="$(date +%s.%N)" \
-        -v hz="$clk_tck" 'BEGIN {printf "%.0f", (b - a) / hz / (t1 - t0) * 100}')
+      t1=$(date +%s.%N)
+      cpu=$(ticks_pct "$ticks0" "$(cpu_ticks "$pid")" "$t0" "$t1")
+      app_cpu=$(ticks_pct "$app_ticks0" "$(tp_app_ticks)" "$t0" "$t1")
+      read -r busy0_cpu0 busy0_cpu1 <<<"$busy0"
+      read -r busy1_cpu0 busy1_cpu1 <<<"$(cpu_busy_ticks)"
+      cpu0_busy=$(ticks_pct "$busy0_cpu0" "$busy1_cpu0" "$t0" "$t1")
+      cpu1_busy=$(ticks_pct "$busy0_cpu1" "$busy1_cpu1" "$t0" "$t1")
+      wrk_cpu=$(awk -v t0="$t0" -v t1="$t1" 'NR == 2 {
+          n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] }
+          printf "%.0f", n / (t1 - t0) * 100 }' "$out.times")
       rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
       p50=$(awk '$1 == "50%" {print $2}' "$out")
       p99=$(awk '$1 == "99%" {print $2}' "$out")
@@ -515,11 +572,13 @@ if [[ "$THROUGHPUT" == 1 ]]; then
         cat "$out" >&2
         continue
       fi
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$peer" "$round" "$rps" "$(to_ms "$p50")" \
-        "$(to_ms "$p99")" "$errors" "$cpu" "${s200:-0}" "${s401:-0}" "$sother" >>"$rounds_tsv"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$peer" "$round" "$rps" \
+        "$(to_ms "$p50")" "$(to_ms "$p99")" "$errors" "$cpu" "${s200:-0}" "${s401:-0}" "$sother" \
+        "${wrk_cpu:-}" "$app_cpu" "$cpu0_busy" "$cpu1_busy" >>"$rounds_tsv"
       awk -v p="$peer" -v r="$round" '$1 == "PEERS" && $2 == "backend" {printf "%s\t%s\t%s\t%s\n", p, r, $3, $4}' \
         "$out" >>"$dist_tsv"
-      log "round $round $peer: $rps req/s, p50 $p50, p99 $p99, 401 ${s401:-0}, proxy CPU $cpu%"
+      log "round $round $peer: $rps req/s, p50 $p50, p99 $p99, 401 ${s401:-0}, proxy CPU $cpu%," \
+        "wrk CPU ${wrk_cpu:-?}%, backends CPU $app_cpu%, CPU0/CPU1 busy $cpu0_busy%/$cpu1_busy%"
     done
   done
   for peer in "${tp_ready[@]}"; do
@@ -619,6 +678,7 @@ report=$RESULTS_DIR/peers-$(date +%Y%m%d-%H%M%S).md
 {
   echo "invocation=$invocation"
   echo "pinning=$pinning"
+  echo "proxy_cpu_cap=$PROXY_CPU"
   echo "load=$load_at_start"
   echo "throughput=$([[ "$THROUGHPUT" == 1 ]] && echo "wrk -t1 -c$CONNS -d${DURATION}s --latency -s bench/peers/sessions.lua URL -- COOKIES (GET /whoami, $KEYS logged-in users), $ROUNDS alternating rounds, ${WARMUP}s warm-up each" || echo "not run")"
   echo "survival=$([[ "$SURVIVAL" == 1 ]] && echo "USERS=$USERS CHURN=$CHURN GRACE=${GRACE}s DOWN_WAIT=${DOWN_WAIT}s RECOVER_WAIT=${RECOVER_WAIT}s SETTLE=${SETTLE}s MAX_TRIES=$MAX_TRIES CONN_PER_USER=$CONN_PER_USER" || echo "not run")"

@@ -156,13 +156,19 @@ void DownstreamConnection::onReadImpl(ssize_t nread, const uv_buf_t* buf) {
     }
     return;
   }
-  if (!in_exchange_ && timer_kind_ == Timer::Idle) {
+  const bool new_request = !in_exchange_ && timer_kind_ == Timer::Idle;
+  if (new_request) {
     started_ = std::chrono::steady_clock::now();  // a new request begins
-    armTimer(Timer::Header, config().timeouts.client_header);
   } else if (in_exchange_ && !request_done_) {
     armTimer(Timer::Body, config().timeouts.client_idle);
   }
   feed(buf->base, static_cast<size_t>(nread));
+  // Only a head still incomplete after this read needs the header timeout; a whole head already
+  // stopped the idle timer in startExchange(). (Arming it first would cost a timer-heap insert and
+  // removal per keep-alive request.)
+  if (new_request && !closed_ && timer_kind_ == Timer::Idle) {
+    armTimer(Timer::Header, config().timeouts.client_header);
+  }
 }
 
 void DownstreamConnection::feed(const char* data, size_t len) {

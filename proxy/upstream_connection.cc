@@ -237,8 +237,6 @@ void UpstreamConnection::onReadImpl(ssize_t nread, const uv_buf_t* buf) {
     fail(ProxyError::UpstreamReset);
     return;
   }
-  if (request_done_) armTimer(response_timeout_ms_);
-
   const char* data = buf->base;
   size_t len = static_cast<size_t>(nread);
   while (len > 0) {
@@ -246,6 +244,10 @@ void UpstreamConnection::onReadImpl(ssize_t nread, const uv_buf_t* buf) {
     if (state_ == State::Closed) return;
     switch (r.status) {
     case Http1Parser::Status::Ok:
+      // More of the response is due: the response timeout counts from this read. (Not re-armed
+      // on the read that completes a response: that would be a timer-heap insert and removal per
+      // request for nothing.)
+      if (request_done_) armTimer(response_timeout_ms_);
       return;
     case Http1Parser::Status::Paused:
       data += r.consumed;

@@ -527,8 +527,14 @@ if [[ "$THROUGHPUT" == 1 ]]; then
   done
   total_s=$((ROUNDS * ${#tp_ready[@]} * (DURATION + WARMUP)))
   log "running $ROUNDS alternating rounds of ${DURATION}s (+${WARMUP}s warm-up) over: ${tp_ready[*]} (~${total_s}s)"
+  n_ready=${#tp_ready[@]}
   for ((round = 1; round <= ROUNDS; round++)); do
-    for peer in "${tp_ready[@]}"; do
+    # Each round starts one peer later (round 1: tether first, round 2: the second peer first...),
+    # so whatever goes with a position in the round (following a given peer, the host's rhythm)
+    # is spread over every peer rather than always landing on the same one.
+    order=()
+    for ((i = 0; i < n_ready; i++)); do order+=("${tp_ready[(i + round - 1) % n_ready]}"); done
+    for peer in "${order[@]}"; do
       key=tp/$peer
       pid=${measure_pid[$key]}
       url=http://127.0.0.1:$(tp_proxy_port "$peer")

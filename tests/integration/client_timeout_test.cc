@@ -57,6 +57,30 @@ TEST_CASE("client_header bounds the whole head, not each read", "[integration]")
   CHECK(up.requestCount() == 0);
 }
 
+TEST_CASE("client_header also bounds the next head on a keep-alive connection", "[integration]") {
+  // Given client_header 300 ms, client_idle 10 s and a connection that already completed one
+  // exchange, expect a second head trickled one byte every 50 ms to get 408 or a close within
+  // ~1 s: the header timeout takes over from the idle one at the first byte of the next request.
+  FakeUpstream up("alpha");
+  auto cfg = ProxyFixture::configFor({&up});
+  cfg.timeouts.client_header = kShortTimeout;
+  cfg.timeouts.client_idle = 10s;
+  ProxyFixture proxy(cfg);
+  TestClient c = proxy.connect();
+  REQUIRE_COMPLETE(first, c, roundTrip(buildRequest("GET", "/first")));
+  CHECK(first->status == 200);
+  std::string head = buildRequest("GET", "/slow", {{"X-Padding", std::string(30, 'p')}});
+  auto start = Clock::now();
+  CHECK_FALSE(c.sendTrickled(head, 50ms));
+  CHECK(Clock::now() - start < kUpperBound);
+  auto r = c.readResponse(1s);
+  if (r) {
+    CHECK(r->status == 408);
+  }
+  CHECK(c.isClosedByPeer(1s));
+  CHECK(up.requestCount() == 1);
+}
+
 TEST_CASE("A connection that never sends anything is closed", "[integration]") {
   // Given client_header and client_idle 300 ms and a client that connects and stays silent,
   // expect tether to close it within ~1 s (a silent connection must not be held forever).

@@ -93,6 +93,10 @@ void DownstreamConnection::stopGracefully() {
 void DownstreamConnection::close() {
   if (closed_) return;
   closed_ = true;
+  if (batched_) {
+    worker_.writeBatch().cancel(*this);
+    batched_ = false;
+  }
   releaseLoad();
   if (upstream_) {
     upstream_->detach();

@@ -26,7 +26,9 @@
 
 namespace tether::proxy {
 
-class DownstreamConnection : public Http1Parser::Handler, public UpstreamConnection::Handler {
+class DownstreamConnection : public Http1Parser::Handler,
+                             public UpstreamConnection::Handler,
+                             public WriteBatch::Member {
 public:
   explicit DownstreamConnection(Worker& worker);
   DownstreamConnection(const DownstreamConnection&) = delete;
@@ -53,6 +55,9 @@ public:
   void onTunnelEof() override;
   void onUpstreamReadBegin() override { corked_ = true; }
   void onUpstreamReadEnd() override;
+
+  // WriteBatch::Member
+  void flushBatched() override { flush(); }
 
 private:
   enum class Timer { None = 0, Header, Idle, Body, Linger };
@@ -105,7 +110,7 @@ private:
   std::string peer_;
   std::string pending_;       // bytes read past the current request (pipelining, tunnel)
   std::string scratch_;       // head serialisation buffer, reused
-  std::string out_;           // writes gathered while corked_, sent in one system call
+  std::string out_;           // writes gathered while corked_ or batched_, sent in one system call
   UpstreamConnection* upstream_ = nullptr;
   routing::BackendId backend_ = routing::kNoBackend;
   routing::RouteResult route_;
@@ -126,7 +131,8 @@ private:
   BodyFraming request_framing_ = BodyFraming::None;
   BodyFraming response_framing_ = BodyFraming::None;
   bool closed_ = false;
-  bool corked_ = false;
+  bool corked_ = false;        // inside an upstream read: gather its writes
+  bool batched_ = false;       // out_ waits in the worker's WriteBatch
   bool reading_ = false;
   bool in_exchange_ = false;     // a request head was accepted and its response is not done
   bool request_done_ = false;    // the client sent the whole request

@@ -312,7 +312,7 @@ void DownstreamConnection::logExchange(std::string_view reason_override) {
 
 void DownstreamConnection::write(std::string_view a, std::string_view b, std::string_view c) {
   if (closed_) return;
-  if (corked_) {
+  if (corked_ || batched_) {  // behind bytes already gathered: keep the order
     out_.append(a).append(b).append(c);
     if (out_.size() >= kHighWater) flush();
     return;
@@ -321,6 +321,10 @@ void DownstreamConnection::write(std::string_view a, std::string_view b, std::st
 }
 
 void DownstreamConnection::flush() {
+  if (batched_) {
+    worker_.writeBatch().cancel(*this);
+    batched_ = false;
+  }
   if (out_.empty() || closed_) return;
   const int rc = writeTo(stream(), {out_}, onWrite);
   out_.clear();
@@ -331,7 +335,11 @@ void DownstreamConnection::flush() {
 
 void DownstreamConnection::onUpstreamReadEnd() {
   corked_ = false;
-  flush();
+  // Sent with every other write of this loop iteration (write_batch.h explains why).
+  if (!out_.empty() && !closed_ && !batched_) {
+    batched_ = true;
+    worker_.writeBatch().enqueue(*this);
+  }
 }
 
 size_t DownstreamConnection::outstanding() const {

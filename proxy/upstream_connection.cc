@@ -57,12 +57,10 @@ void UpstreamConnection::attach(Handler* handler, bool head_request) {
 
 void UpstreamConnection::send(std::string_view a, std::string_view b, std::string_view c) {
   if (state_ == State::Closed) return;
-  if (state_ == State::Connecting) {
-    pending_.append(a).append(b).append(c);
-    return;
-  }
-  const int rc = writeTo(reinterpret_cast<uv_stream_t*>(&tcp_), {a, b, c}, onWrite);
-  if (rc < 0) fail(ProxyError::UpstreamReset);
+  pending_.append(a).append(b).append(c);
+  // Written with every other write of this loop iteration (write_batch.h explains why); a
+  // connect in progress writes it on completion.
+  if (state_ != State::Connecting) worker_.writeBatch().enqueue(*this);
 }
 
 void UpstreamConnection::requestComplete(uint64_t response_timeout_ms) {
@@ -115,6 +113,8 @@ void UpstreamConnection::close() {
   if (state_ == State::Closed) return;
   state_ = State::Closed;
   handler_ = nullptr;
+  worker_.writeBatch().cancel(*this);
+  pending_.clear();
   pool_.forget(this);
   uv_timer_stop(&timer_);
   pending_closes_ = 2;
@@ -132,10 +132,24 @@ void UpstreamConnection::fail(ProxyError error) {
 }
 
 void UpstreamConnection::flushPending() {
-  if (pending_.empty()) return;
-  std::string data;
-  data.swap(pending_);
-  send(data);
+  worker_.writeBatch().cancel(*this);
+  if (pending_.empty() || state_ == State::Closed) return;
+  // writeTo copies whatever the socket did not take, so pending_ can be reused at once.
+  const int rc = writeTo(reinterpret_cast<uv_stream_t*>(&tcp_), {pending_}, onWrite);
+  pending_.clear();
+  // A large upload chunk must not stay allocated on a pooled connection.
+  if (pending_.capacity() > 16 * 1024) std::string().swap(pending_);
+  if (rc < 0) {
+    fail(ProxyError::UpstreamReset);
+    return;
+  }
+  // backlogged() counted the gathered bytes; if the socket took them all, no write callback will
+  // come to say so, and the client stays paused unless told here.
+  if (was_backlogged_ && handler_ &&
+      queuedBytes(reinterpret_cast<const uv_stream_t*>(&tcp_)) < kLowWater) {
+    was_backlogged_ = false;
+    handler_->onUpstreamDrained();
+  }
 }
 
 void UpstreamConnection::armTimer(uint64_t ms) { uv_timer_start(&timer_, onTimer, ms, 0); }
@@ -185,14 +199,10 @@ void UpstreamConnection::onConnect(uv_connect_t* req, int status) {
   }
   self->state_ = State::Active;
   uv_timer_stop(&self->timer_);
-  self->flushPending();
+  self->flushPending();  // also resumes a client paused while the connect was in progress
   if (self->state_ == State::Closed) return;
   self->startReading();
   if (self->request_done_) self->armTimer(self->response_timeout_ms_);
-  if (self->was_backlogged_ && !self->backlogged() && self->handler_) {
-    self->was_backlogged_ = false;
-    self->handler_->onUpstreamDrained();
-  }
 }
 
 void UpstreamConnection::onAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {

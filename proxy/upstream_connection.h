@@ -5,7 +5,8 @@
 // exchange -> either released to the pool (only when the exchange finished cleanly: complete
 // request sent, complete response with explicit framing, keep-alive on both ends, no stray bytes)
 // or closed. After a 101 it becomes a raw byte tunnel and is never pooled again.
-// Bytes handed to send() before the connect completes are held and flushed on connect.
+// Bytes handed to send() are gathered and written once per loop iteration through the worker's
+// WriteBatch; before the connect completes they are held and written on connect.
 //
 // Loop thread only. Owns its uv_tcp_t and uv_timer_t; the only way to destroy it is close(), and
 // memory is freed in the last close callback (style.md §4.9).
@@ -17,13 +18,14 @@
 
 #include "proxy/error_response.h"
 #include "proxy/http1_parser.h"
+#include "proxy/write_batch.h"
 
 namespace tether::proxy {
 
 class Worker;
 class UpstreamPool;
 
-class UpstreamConnection : public Http1Parser::Handler {
+class UpstreamConnection : public Http1Parser::Handler, public WriteBatch::Member {
 public:
   // Events for the DownstreamConnection currently attached. After a 101 head the connection is a
   // raw tunnel: bytes arrive through onTunnelData and onTunnelEof ends it.
@@ -79,6 +81,9 @@ public:
   bool onBody(std::string_view data) override;
   void onMessageComplete() override;
 
+  // WriteBatch::Member
+  void flushBatched() override { flushPending(); }
+
 private:
   enum class State { Connecting = 0, Active, Idle, Tunnel, Closed };
 
@@ -106,7 +111,7 @@ private:
   Http1Parser parser_;
   Handler* handler_ = nullptr;
   State state_ = State::Connecting;
-  std::string pending_;  // bytes sent before connect completed
+  std::string pending_;  // bytes handed to send() and not yet written
   uint64_t response_timeout_ms_ = 0;
   uint32_t exchanges_ = 0;
   int pending_closes_ = 0;

@@ -15,6 +15,7 @@ Worker::Worker(uint32_t index, GenerationConstSharedPtr generation, std::vector<
   uv_async_init(&loop_, &async_, onAsync);
   uv_timer_init(&loop_, &stop_timer_);
   uv_timer_init(&loop_, &sweep_timer_);
+  write_batch_.emplace(&loop_);
   async_.data = this;
   stop_timer_.data = this;
   sweep_timer_.data = this;
@@ -140,6 +141,7 @@ void Worker::maybeFinish() {
   if (finished_ || !connections_.empty()) return;
   finished_ = true;
   pool_.closeAll();
+  write_batch_->close();
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sweep_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);

@@ -12,12 +12,14 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_set>
 #include <vector>
 
 #include "proxy/generation.h"
 #include "proxy/upstream_pool.h"
+#include "proxy/write_batch.h"
 #include "proxy/worker_metrics.h"
 
 namespace tether::proxy {
@@ -49,6 +51,7 @@ public:
   const GenerationConstSharedPtr& generation() const { return generation_; }
   const config::Config& config() const { return generation_->snapshot->config; }
   UpstreamPool& pool() { return pool_; }
+  WriteBatch& writeBatch() { return *write_batch_; }
   AccessLog& accessLog() { return access_log_; }
   WorkerMetrics& metrics() { return metrics_; }
   uint32_t index() const { return index_; }
@@ -88,6 +91,7 @@ private:
   std::vector<Listener*> listeners_;
   std::unordered_set<DownstreamConnection*> connections_;
   UpstreamPool pool_;
+  std::optional<WriteBatch> write_batch_;  // built once loop_ is initialised
   AccessLog& access_log_;
   WorkerMetrics& metrics_;
   std::thread thread_;

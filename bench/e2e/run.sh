@@ -323,8 +323,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
     kill -0 "$pid" 2>/dev/null || log "WARNING: $peer (pid $pid) is no longer running"
     # Share of one CPU the proxy used: well below 100% means something else (wrk, the
     # backends, other processes) limited the run, not the proxy.
-    cpu=$(awk -v a="$ticks0" -v b="$(cpu_ticks "$pid")" -v t0="$t0" -v t1="$(date +%s.%N)" \
-      -v hz="$clk_tck" 'BEGIN {printf "%.0f", (b - a) / hz / (t1 - t0) * 100}')
+    cpu=$(ticks_pct "$ticks0" "$(cpu_ticks "$pid")" "$t0" "$(date +%s.%N)")
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
     p50=$(awk '$1 == "50%" {print $2}' "$out")
     p99=$(awk '$1 == "99%" {print $2}' "$out")

@@ -18,12 +18,7 @@ using namespace std::chrono_literals;
 config::Config stickyAdminConfig(std::initializer_list<const FakeUpstream*> upstreams,
                                  std::string token = {}) {
   auto cfg = ProxyFixture::configFor(upstreams);
-  cfg.routing.strategy = "ring";
-  config::KeySourceConfig key;
-  key.kind = config::KeySourceConfig::Kind::Header;
-  key.name = "X-Session";
-  cfg.routing.key = {key};
-  cfg.routing.stick_table.enabled = true;
+  ProxyFixture::stickByHeader(cfg, "X-Session");
   ProxyFixture::enableAdmin(cfg, std::move(token));
   return cfg;
 }

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "health/clock.h"
 #include "tests/support/eventually.h"
 #include "tests/support/proxy_fixture.h"
 #include "tests/support/test_macros.h"
@@ -34,21 +35,10 @@ int64_t parseRfc3339Ms(const std::string& s) {
   return static_cast<int64_t>(timegm(&t)) * 1000 + ms;
 }
 
-int64_t wallNowMs() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
 // Ring placement keyed by X-Session, bindings in the stick table, admin API on.
 config::Config stickyConfig(std::initializer_list<const FakeUpstream*> upstreams) {
   auto cfg = ProxyFixture::configFor(upstreams);
-  cfg.routing.strategy = "ring";
-  config::KeySourceConfig key;
-  key.kind = config::KeySourceConfig::Kind::Header;
-  key.name = "X-Session";
-  cfg.routing.key = {key};
-  cfg.routing.stick_table.enabled = true;
+  ProxyFixture::stickByHeader(cfg, "X-Session");
   ProxyFixture::enableAdmin(cfg);
   return cfg;
 }
@@ -275,7 +265,7 @@ TEST_CASE("Passive checks: 3 failures eject, the ejection ends, a second one las
   };
   auto checkEjected = [&](uint32_t ejections, int64_t length_ms) {
     const Json st = proxy.backendStatus("a");
-    const int64_t wall = wallNowMs();
+    const int64_t wall = health::wallMs();
     INFO(st["health"]["passive"]["ejected_until"].str() << " / last change "
                                                          << st["last_state_change"].str());
     CHECK(st["state"].str() == "down");

@@ -13,12 +13,7 @@ namespace {
 config::Config twoBackendsOneRefusing(FakeUpstream& good, uint16_t refused_port, uint32_t retries) {
   auto cfg = ProxyFixture::makeConfig(
       {ProxyFixture::backendAt("dead", refused_port), ProxyFixture::backend(good)});
-  cfg.routing.strategy = "rendezvous";
-  config::KeySourceConfig key;
-  key.kind = config::KeySourceConfig::Kind::Header;
-  key.name = "X-Session-Id";
-  cfg.routing.key = {key};
-  cfg.routing.stick_table.enabled = true;
+  ProxyFixture::stickByHeader(cfg, "X-Session-Id", "rendezvous");
   cfg.upstream.retries = retries;
   return cfg;
 }

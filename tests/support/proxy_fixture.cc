@@ -63,6 +63,15 @@ ProxyFixture::~ProxyFixture() {
   }
 }
 
+void ProxyFixture::stickByHeader(config::Config& config, std::string header, std::string strategy) {
+  config.routing.strategy = std::move(strategy);
+  config::KeySourceConfig key;
+  key.kind = config::KeySourceConfig::Kind::Header;
+  key.name = std::move(header);
+  config.routing.key = {key};
+  config.routing.stick_table.enabled = true;
+}
+
 void ProxyFixture::enableAdmin(config::Config& config, std::string token) {
   config.admin.enabled = true;
   config.admin.listen = {"127.0.0.1", 0};

@@ -54,6 +54,10 @@ public:
   // A config with the given backends and the test defaults above.
   static config::Config makeConfig(std::vector<config::BackendConfig> backends);
   static config::Config configFor(std::initializer_list<const FakeUpstream*> upstreams);
+  // Sticky routing for tests: `strategy` placement keyed by the request header `header`, with
+  // bindings in the stick table.
+  static void stickByHeader(config::Config& config, std::string header,
+                            std::string strategy = "ring");
 
   // Starts tether; REQUIREs that start() succeeded and bound a port.
   explicit ProxyFixture(config::Config config);

@@ -93,10 +93,7 @@ void DownstreamConnection::stopGracefully() {
 void DownstreamConnection::close() {
   if (closed_) return;
   closed_ = true;
-  if (batched_) {
-    worker_.writeBatch().cancel(*this);
-    batched_ = false;
-  }
+  worker_.writeBatch().cancel(*this);
   releaseLoad();
   if (upstream_) {
     upstream_->detach();

@@ -110,7 +110,7 @@ private:
   std::string peer_;
   std::string pending_;       // bytes read past the current request (pipelining, tunnel)
   std::string scratch_;       // head serialisation buffer, reused
-  std::string out_;           // writes gathered while corked_ or batched_, sent in one system call
+  std::string out_;           // writes gathered while corked_ or batchQueued(), sent in one system call
   UpstreamConnection* upstream_ = nullptr;
   routing::BackendId backend_ = routing::kNoBackend;
   routing::RouteResult route_;
@@ -132,7 +132,6 @@ private:
   BodyFraming response_framing_ = BodyFraming::None;
   bool closed_ = false;
   bool corked_ = false;        // inside an upstream read: gather its writes
-  bool batched_ = false;       // out_ waits in the worker's WriteBatch
   bool reading_ = false;
   bool in_exchange_ = false;     // a request head was accepted and its response is not done
   bool request_done_ = false;    // the client sent the whole request

@@ -312,7 +312,7 @@ void DownstreamConnection::logExchange(std::string_view reason_override) {
 
 void DownstreamConnection::write(std::string_view a, std::string_view b, std::string_view c) {
   if (closed_) return;
-  if (corked_ || batched_) {  // behind bytes already gathered: keep the order
+  if (corked_ || batchQueued()) {  // behind bytes already gathered: keep the order
     out_.append(a).append(b).append(c);
     if (out_.size() >= kHighWater) flush();
     return;
@@ -321,10 +321,7 @@ void DownstreamConnection::write(std::string_view a, std::string_view b, std::st
 }
 
 void DownstreamConnection::flush() {
-  if (batched_) {
-    worker_.writeBatch().cancel(*this);
-    batched_ = false;
-  }
+  worker_.writeBatch().cancel(*this);  // written now, not again at the end of the iteration
   if (out_.empty() || closed_) return;
   const int rc = writeTo(stream(), {out_}, onWrite);
   out_.clear();
@@ -336,10 +333,7 @@ void DownstreamConnection::flush() {
 void DownstreamConnection::onUpstreamReadEnd() {
   corked_ = false;
   // Sent with every other write of this loop iteration (write_batch.h explains why).
-  if (!out_.empty() && !closed_ && !batched_) {
-    batched_ = true;
-    worker_.writeBatch().enqueue(*this);
-  }
+  if (!out_.empty() && !closed_) worker_.writeBatch().enqueue(*this);
 }
 
 size_t DownstreamConnection::outstanding() const {

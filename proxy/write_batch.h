@@ -27,6 +27,8 @@ public:
   public:
     // Write everything gathered since enqueue(). May close the member or enqueue others.
     virtual void flushBatched() = 0;
+    // Waiting in a batch for flushBatched().
+    bool batchQueued() const { return queued_; }
 
   protected:
     Member() = default;

@@ -69,7 +69,7 @@ std::optional<HealthChecker::Status> HealthChecker::status(std::string_view name
   auto it = sessions_.find(name);
   if (it == sessions_.end()) return std::nullopt;
   const ProbeSession& s = *it->second;
-  return Status{s.state().up(), s.state().consecutiveOk(), s.state().consecutiveFail(),
+  return Status{s.riseFall().up(), s.riseFall().consecutiveOk(), s.riseFall().consecutiveFail(),
                 s.lastDetail(), s.lastProbeMs(), s.probes()};
 }
 
@@ -96,10 +96,10 @@ void HealthChecker::onTransition(ProbeSession& session, Transition t, const std:
   const bool up = t == Transition::Up;
   if (up) {
     spdlog::info("health: backend {} is up after {} passed checks: {}", session.name(),
-                 session.state().consecutiveOk(), detail);
+                 session.riseFall().consecutiveOk(), detail);
   } else {
     spdlog::warn("health: backend {} is down after {} failed checks: {}", session.name(),
-                 session.state().consecutiveFail(), detail);
+                 session.riseFall().consecutiveFail(), detail);
   }
   if (on_change_) on_change_(session.name(), up, detail);
 }

@@ -2,19 +2,19 @@
 // HealthChecker: active health checks for a set of backends, on one libuv loop.
 //
 // One ProbeSession per backend name (health/probe_session.h has the schedule); results go through
-// each backend's HealthState and only flips reach the owner, through OnChange, logged once (info
+// each backend's RiseFall and only flips reach the owner, through OnChange, logged once (info
 // for up, warn for down). No threads, no blocking calls: probes are uv timers and non-blocking
 // connects on the caller's loop.
 //
 // Membership follows the snapshot (Envoy's onClusterMemberUpdate): reconcile() is called with the
 // full target list after every config load, and health is carried by backend name:
-//   - a new name gets a session, up until proven otherwise (optimistic start, HealthState);
+//   - a new name gets a session, up until proven otherwise (optimistic start, RiseFall);
 //   - a name that is gone loses its session: the probe in flight is abandoned and every handle is
 //     closed; no OnChange is ever reported for it again;
 //   - a name whose address changed keeps up/down (the router's view stays put, no flap from a
 //     reload) but its consecutive runs restart from 0 and so does its schedule: they described
 //     the old address, and a down backend must now pass `rise` probes at the new one;
-//   - if the check config changed, every session keeps its whole HealthState (up/down and runs;
+//   - if the check config changed, every session keeps its whole RiseFall (up/down and runs;
 //     thresholds become the new rise/fall) and restarts its schedule: the probe in flight is
 //     abandoned and the next one starts after a random delay in [0, interval) as for a new name;
 //   - an unchanged name with unchanged config is left alone (its schedule runs on);

@@ -23,7 +23,7 @@ ProbeSession::ProbeSession(uv_loop_t* loop, Owner& owner, std::mt19937_64& rng, 
                            std::string host, uint16_t port, const config::ActiveHealthConfig& cfg,
                            bool initially_up)
     : loop_(loop), owner_(owner), rng_(rng), name_(std::move(name)), port_(port), cfg_(cfg),
-      state_(cfg.rise, cfg.fall, initially_up) {
+      rise_fall_(cfg.rise, cfg.fall, initially_up) {
   uv_timer_init(loop_, &timer_);  // cannot fail
   timer_.data = this;
   setAddress(std::move(host), port);
@@ -65,9 +65,9 @@ void ProbeSession::restart(const config::ActiveHealthConfig& cfg, std::string ho
   cfg_ = cfg;
   setAddress(std::move(host), port);
   if (reset_runs) {
-    state_ = HealthState(cfg.rise, cfg.fall, state_.up());
+    rise_fall_ = RiseFall(cfg.rise, cfg.fall, rise_fall_.up());
   } else {
-    state_.setThresholds(cfg.rise, cfg.fall);
+    rise_fall_.setThresholds(cfg.rise, cfg.fall);
   }
   arm(firstDelayMs());
 }
@@ -127,7 +127,7 @@ void ProbeSession::onProbeResult(const ProbeResult& result) {
   ++probes_;
   last_probe_ms_ = static_cast<int64_t>(uv_now(loop_));
   last_detail_ = result.detail;
-  const Transition t = state_.observe(result.ok());
+  const Transition t = rise_fall_.observe(result.ok());
   // Arm before telling the owner: if its callback restarts or closes us, that wins.
   arm(nextDelayMs());
   if (t != Transition::None) owner_.onTransition(*this, t, last_detail_);

@@ -1,5 +1,5 @@
 #pragma once
-// ProbeSession: the active health check of one backend. Owns the backend's HealthState, the
+// ProbeSession: the active health check of one backend. Owns the backend's RiseFall, the
 // schedule timer and at most one Probe in flight.
 //
 // Schedule (one probe at a time, never overlapping): the next probe starts `interval +- jitter%`
@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 
 #include "config/config_model.h"
-#include "health/health_state.h"
+#include "health/rise_fall.h"
 #include "health/probe.h"
 
 namespace tether::health {
@@ -60,7 +60,7 @@ public:
   const std::string& name() const { return name_; }
   const std::string& host() const { return host_; }
   uint16_t port() const { return port_; }
-  const HealthState& state() const { return state_; }
+  const RiseFall& riseFall() const { return rise_fall_; }
   const std::string& lastDetail() const { return last_detail_; }
   int64_t lastProbeMs() const { return last_probe_ms_; }  // uv_now of the last result, 0 = none
   uint64_t probes() const { return probes_; }              // results recorded
@@ -87,7 +87,7 @@ private:
   std::string host_header_;        // cfg.host, or "ip:port" / "[ip6]:port"
   sockaddr_storage addr_{};
   bool addr_valid_ = false;
-  HealthState state_;
+  RiseFall rise_fall_;
   uv_timer_t timer_;
   Probe* probe_ = nullptr;          // in flight (result pending); not owned (frees itself)
   uint32_t live_probes_ = 0;        // started and not yet closed, including abandoned ones

@@ -66,10 +66,10 @@ std::string AdminApi::statusJson() const {
   w.key("backends").beginArray();
   for (routing::BackendId id = 0; id < router.backends().size(); ++id) {
     const auto& b = router.backends()[id];
-    auto& rt = g->states->runtime(id);
+    auto& rt = g->backends->record(id);
     const auto d = rt.describe();
     const auto t = rt.totals();
-    const int64_t bound = g->store ? g->store->table().boundTo(router.stableId(id)) : 0;
+    const int64_t bound = g->routing_state ? g->routing_state->table().boundTo(router.stableId(id)) : 0;
     w.beginObject();
     w.field("name", b.key);
     w.field("address", cfg.backends[id].address.toString());
@@ -94,7 +94,7 @@ std::string AdminApi::statusJson() const {
     timeOrNull(w, "ejected_until", d.ejected ? d.ejected_until_unix_ms : 0);
     w.field("ejections", d.ejections).field("consecutive_failures", d.consecutive_failures);
     w.endObject().endObject();
-    w.field("slow_start_share", g->states->share(id, now_ms));
+    w.field("slow_start_share", g->backends->share(id, now_ms));
     if (d.drain_since_unix_ms > 0) {
       w.key("drain").beginObject();
       timeOrNull(w, "since", d.drain_since_unix_ms);
@@ -123,7 +123,7 @@ void AdminApi::backendAction(const AdminRequest& request, std::string_view name,
   auto g = server_.current();
   auto id = g->snapshot->router->byName(name);
   if (!id) return reply(adminError(404, "unknown backend '" + std::string(name) + "'"));
-  auto& rt = g->states->runtime(*id);
+  auto& rt = g->backends->record(*id);
   const bool changed = rt.setAdmin(target, monotonicMs(), wallMs());
   spdlog::info("admin: {} {} -> backend {} is {}{}", request.method, request.path, name,
                health::stateName(rt.state()), changed ? "" : " (unchanged)");

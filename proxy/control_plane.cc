@@ -75,7 +75,7 @@ ControlPlane::ControlPlane(Server& server) : server_(server) {
         auto g = server_.current();
         const auto& router = *g->snapshot->router;
         if (auto id = router.byName(name)) {
-          g->states->runtime(*id).setActive(up, detail, static_cast<int64_t>(uv_now(&loop_)), wallMs());
+          g->backends->record(*id).setActive(up, detail, static_cast<int64_t>(uv_now(&loop_)), wallMs());
         }
       });
   api_ = std::make_unique<AdminApi>(server_, *this);
@@ -170,9 +170,9 @@ void ControlPlane::onTick() {
   const auto& router = *g->snapshot->router;
   const int64_t now = static_cast<int64_t>(uv_now(&loop_));
   const int64_t wall = wallMs();
-  for (routing::BackendId id = 0; id < g->states->size(); ++id) {
-    const int64_t bound = g->store ? g->store->table().boundTo(router.stableId(id)) : 0;
-    g->states->runtime(id).tick(cfg.drain, bound, now, wall);
+  for (routing::BackendId id = 0; id < g->backends->size(); ++id) {
+    const int64_t bound = g->routing_state ? g->routing_state->table().boundTo(router.stableId(id)) : 0;
+    g->backends->record(id).tick(cfg.drain, bound, now, wall);
   }
 }
 
@@ -185,7 +185,7 @@ void ControlPlane::reconcileHealth() {
   if (!cfg.health.active.enabled) {
     // Checks switched off: their last verdict must not keep a backend down forever.
     const int64_t now = static_cast<int64_t>(uv_now(&loop_));
-    for (const auto& rt : g->states->runtimes()) {
+    for (const auto& rt : g->backends->records()) {
       if (!rt->describe().active_up) rt->setActive(true, "", now, wallMs());
     }
   }

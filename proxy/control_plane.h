@@ -2,7 +2,7 @@
 // ControlPlane: the process's control loop, on its own thread. It hosts everything that is not
 // request traffic:
 //   - the active health checker (health::HealthChecker), reconciled with every generation, whose
-//     verdicts go into the backends' BackendRuntime (shared state every worker reads);
+//     verdicts go into the backends' BackendRecord (shared state every worker reads);
 //   - a housekeeping tick (ejection ends, drain deadlines, "drained since");
 //   - config reloads: file read, YAML parse, validation and table building run in libuv's thread
 //     pool (uv_queue_work), then the new snapshot is published to every worker at once;

@@ -278,13 +278,13 @@ bool DownstreamConnection::startExchange(HttpHead& head) {
 
 bool DownstreamConnection::routeAndConnect(const HttpHead& head) {
   const HeadView view(head, peer_);
-  const ExcludingFilter usable(*generation_->states, tried_, tried_count_);
-  const ExcludingFilter bindable(generation_->states->bindable(), tried_, tried_count_);
+  const ExcludingFilter usable(*generation_->backends, tried_, tried_count_);
+  const ExcludingFilter bindable(generation_->backends->bindable(), tried_, tried_count_);
   routing::RouteContext ctx;
   ctx.usable = &usable;
   ctx.bindable = &bindable;
-  ctx.store = generation_->store;
-  ctx.ramp = generation_->states.get();
+  ctx.state = generation_->routing_state;
+  ctx.ramp = generation_->backends.get();
   ctx.now_ms = static_cast<int64_t>(uv_now(worker_.loop()));
   ctx.now_unix_s = static_cast<int64_t>(std::time(nullptr));
   ctx.random = worker_.nextRandom();
@@ -304,9 +304,9 @@ bool DownstreamConnection::routeAndConnect(const HttpHead& head) {
   if (route_.rebind != routing::RebindCause::None) {
     worker_.metrics().rebinds[static_cast<size_t>(route_.rebind)].fetch_add(1, std::memory_order_relaxed);
   }
-  if (generation_->store && router().options().load_metric == routing::LoadMetric::Requests) {
+  if (generation_->routing_state && router().options().load_metric == routing::LoadMetric::Requests) {
     inflight_id_ = router().stableId(backend_);
-    generation_->store->inflight().add(inflight_id_, 1);
+    generation_->routing_state->inflight().add(inflight_id_, 1);
   }
   traffic().in_flight.fetch_add(1, std::memory_order_relaxed);
   inflight_counted_ = true;

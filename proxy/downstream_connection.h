@@ -81,7 +81,7 @@ private:
   // Passive health: what this exchange said about its backend.
   void reportBackendHealth(bool ok);
   health::TrafficShard& traffic() {
-    return generation_->states->runtime(backend_).traffic(worker_.index());
+    return generation_->backends->record(backend_).traffic(worker_.index());
   }
   void write(std::string_view a, std::string_view b = {}, std::string_view c = {});
   void flush();
@@ -114,7 +114,7 @@ private:
   UpstreamConnection* upstream_ = nullptr;
   routing::BackendId backend_ = routing::kNoBackend;
   routing::RouteResult route_;
-  uint64_t inflight_id_ = 0;  // stable id counted in SessionStore::inflight, 0 = none
+  uint64_t inflight_id_ = 0;  // stable id counted in RoutingState::inflight, 0 = none
   static constexpr size_t kMaxTried = 11;  // upstream.retries is at most 10
   routing::BackendId tried_[kMaxTried];
   uint8_t tried_count_ = 0;

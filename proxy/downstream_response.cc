@@ -216,7 +216,7 @@ void DownstreamConnection::finishExchange() {
 
 void DownstreamConnection::learnFromResponse(const HttpHead& head) {
   const auto& learn = config().routing.learn_cookie;
-  auto* store = generation_->store;
+  auto* store = generation_->routing_state;
   const auto& keys = router().options().keys;
   if (learn.empty() || !store || !keys) return;
   const int64_t now_s = static_cast<int64_t>(std::time(nullptr));
@@ -236,7 +236,7 @@ void DownstreamConnection::learnFromResponse(const HttpHead& head) {
 }
 
 void DownstreamConnection::releaseLoad() {
-  if (inflight_id_ != 0 && generation_->store) generation_->store->inflight().add(inflight_id_, -1);
+  if (inflight_id_ != 0 && generation_->routing_state) generation_->routing_state->inflight().add(inflight_id_, -1);
   inflight_id_ = 0;
   if (inflight_counted_) {
     traffic().in_flight.fetch_sub(1, std::memory_order_relaxed);
@@ -246,7 +246,7 @@ void DownstreamConnection::releaseLoad() {
 
 void DownstreamConnection::reportBackendHealth(bool ok) {
   if (backend_ == routing::kNoBackend) return;
-  auto& rt = generation_->states->runtime(backend_);
+  auto& rt = generation_->backends->record(backend_);
   if (ok) {
     rt.passiveSuccess();
     return;

@@ -24,13 +24,13 @@ std::string renderMetrics(Server& server, const ControlPlane& control) {
   const size_t n = backends.size();
   PrometheusWriter w;
 
-  std::vector<health::BackendRuntime::Totals> totals;
-  std::vector<health::BackendRuntime::Description> desc;
+  std::vector<health::BackendRecord::Totals> totals;
+  std::vector<health::BackendRecord::Description> desc;
   std::vector<int64_t> bound(n, 0);
   for (routing::BackendId id = 0; id < n; ++id) {
-    totals.push_back(g->states->runtime(id).totals());
-    desc.push_back(g->states->runtime(id).describe());
-    if (g->store) bound[id] = g->store->table().boundTo(router.stableId(id));
+    totals.push_back(g->backends->record(id).totals());
+    desc.push_back(g->backends->record(id).describe());
+    if (g->routing_state) bound[id] = g->routing_state->table().boundTo(router.stableId(id));
   }
 
   w.family("tether_requests_total", Type::Counter,
@@ -118,7 +118,7 @@ std::string renderMetrics(Server& server, const ControlPlane& control) {
            "Share of new sessions each backend accepts (below 1 while in slow start).");
   const int64_t now_ms = static_cast<int64_t>(uv_hrtime() / 1000000);
   for (routing::BackendId id = 0; id < n; ++id) {
-    w.sample("tether_slow_start_share", {{"backend", backends[id].key}}, g->states->share(id, now_ms));
+    w.sample("tether_slow_start_share", {{"backend", backends[id].key}}, g->backends->share(id, now_ms));
   }
 
   w.family("tether_upstream_pool_connections", Type::Gauge,
@@ -178,8 +178,8 @@ std::string renderMetrics(Server& server, const ControlPlane& control) {
              mean > 0 ? static_cast<double>(max_load) / mean : 0.0);
   }
 
-  if (g->store) {
-    const auto& table = g->store->table();
+  if (g->routing_state) {
+    const auto& table = g->routing_state->table();
     w.family("tether_stick_table_entries", Type::Gauge, "Entries in the stick table (session registry).");
     w.sample("tether_stick_table_entries", {}, static_cast<uint64_t>(table.size()));
     w.family("tether_stick_table_evictions_total", Type::Counter,

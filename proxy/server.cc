@@ -12,24 +12,24 @@
 #include "proxy/access_log.h"
 #include "proxy/control_plane.h"
 #include "proxy/listener.h"
-#include "proxy/stick_table_store.h"
+#include "proxy/bindings_file.h"
 #include "proxy/worker.h"
 
 namespace tether::proxy {
 
 namespace {
 
-// The session store's sizing comes from the first config; a reload cannot resize it (bindings
+// The routing state's sizing comes from the first config; a reload cannot resize it (bindings
 // would have to be rehashed under load), which the README says. Without a stick table it still
 // counts live sessions for bounded loads, expiring them like the affinity cookie would.
-std::unique_ptr<routing::SessionStore> makeStore(const config::Config& cfg) {
+std::unique_ptr<routing::RoutingState> makeStore(const config::Config& cfg) {
   const auto& st = cfg.routing.stick_table;
   auto idle = st.idle_ttl;
   if (!st.enabled && cfg.routing.affinity_cookie.enabled) {
     const auto& c = cfg.routing.affinity_cookie;
     idle = c.idle_ttl.count() > 0 ? c.idle_ttl : std::min<config::Duration>(c.ttl, idle);
   }
-  return std::make_unique<routing::SessionStore>(static_cast<size_t>(st.size),
+  return std::make_unique<routing::RoutingState>(static_cast<size_t>(st.size),
                                                  static_cast<int64_t>(idle.count()));
 }
 
@@ -44,9 +44,9 @@ uint32_t workersFor(const config::Config& cfg) {
 } // namespace
 
 Server::Server(config::SnapshotConstSharedPtr snapshot)
-    : store_(makeStore(snapshot->config)), worker_count_(workersFor(snapshot->config)),
+    : routing_state_(makeStore(snapshot->config)), worker_count_(workersFor(snapshot->config)),
       metrics_(new WorkerMetrics[worker_count_]),
-      generation_(makeGeneration(std::move(snapshot), nullptr, store_.get(), clockNow(), worker_count_)),
+      generation_(makeGeneration(std::move(snapshot), nullptr, routing_state_.get(), clockNow(), worker_count_)),
       control_(std::make_unique<ControlPlane>(*this)) {}
 
 GenerationConstSharedPtr Server::current() const {
@@ -61,7 +61,7 @@ void Server::requestReload() { control_->requestReload(); }
 void Server::loadBindings() {
   const auto& persist = generation_->snapshot->config.routing.stick_table.persist;
   if (persist.empty()) return;
-  auto file = loadStickTableFile(persist);
+  auto file = loadBindingsFile(persist);
   if (file.status == LoadFileResult::Status::Missing) return;
   if (file.status != LoadFileResult::Status::Ok) {
     spdlog::warn("stick table {}: {}; starting empty", persist, file.error);
@@ -77,7 +77,7 @@ void Server::loadBindings() {
   for (const auto& e : parsed.entries) {
     // Bindings name backends; a backend no longer configured has nobody to bind to.
     if (!router.byName(e.backend)) continue;
-    restored += store_->table().restore(e.key, routing::Router::stableIdOf(e.backend), e.idle_ms,
+    restored += routing_state_->table().restore(e.key, routing::Router::stableIdOf(e.backend), e.idle_ms,
                                         monotonicMs());
   }
   spdlog::info("stick table {}: restored {} of {} bindings", persist, restored, parsed.entries.size());
@@ -87,17 +87,17 @@ void Server::saveBindings() {
   const auto& persist = generation_->snapshot->config.routing.stick_table.persist;
   if (persist.empty()) return;
   const auto& router = *generation_->snapshot->router;
-  auto bytes = store_->table().serialize(
+  auto bytes = routing_state_->table().serialize(
       monotonicMs(), static_cast<int64_t>(std::time(nullptr)),
       [&router](uint64_t stable) -> std::optional<std::string_view> {
         auto id = router.byStableId(stable);
         if (!id) return std::nullopt;
         return std::string_view(router.backends()[*id].key);
       });
-  if (auto err = saveStickTable(persist, bytes)) {
+  if (auto err = saveBindingsFile(persist, bytes)) {
     spdlog::error("stick table {}: not saved: {}", persist, *err);
   } else {
-    spdlog::info("stick table {}: saved {} bindings", persist, store_->table().size());
+    spdlog::info("stick table {}: saved {} bindings", persist, routing_state_->table().size());
   }
 }
 
@@ -147,7 +147,7 @@ void Server::publish(config::SnapshotConstSharedPtr snapshot) {
   {
     // One publisher at a time: the control loop (reloads) or a test thread.
     std::lock_guard lock(mu_);
-    generation_ = makeGeneration(std::move(snapshot), generation_.get(), store_.get(), clockNow(),
+    generation_ = makeGeneration(std::move(snapshot), generation_.get(), routing_state_.get(), clockNow(),
                                  worker_count_);
     next = generation_;
   }

@@ -40,7 +40,7 @@ public:
   const std::vector<uint16_t>& ports() const { return ports_; }
 
   // Hands a new snapshot to every worker; requests in flight keep the one they started with.
-  // Backend runtimes (state, health, counters) carry over by backend name. Any thread.
+  // Backend records (state, health, counters) carry over by backend name. Any thread.
   void publish(config::SnapshotConstSharedPtr snapshot);
   // SIGHUP: re-read the config file on the control loop. Any thread.
   void requestReload();
@@ -48,7 +48,7 @@ public:
   // The generation new requests get now. Any thread.
   GenerationConstSharedPtr current() const;
   // The state table of the current generation (health checks and the admin API write it).
-  health::BackendStates& backendStates() { return *current()->states; }
+  health::BackendView& backendView() { return *current()->backends; }
   config::SnapshotConstSharedPtr snapshot() const { return current()->snapshot; }
   // Bound admin listener port (0 = no admin listener).
   uint16_t adminPort() const;
@@ -62,11 +62,11 @@ public:
   bool loopsClosedCleanly() const { return clean_; }
 
   uint32_t workerCount() const { return worker_count_; }
-  routing::SessionStore& sessions() { return *store_; }
+  routing::RoutingState& routingState() { return *routing_state_; }
 
 private:
   // Bindings and loads outlive every generation: reloads keep sessions where they are.
-  std::unique_ptr<routing::SessionStore> store_;
+  std::unique_ptr<routing::RoutingState> routing_state_;
   uint32_t worker_count_;
   std::unique_ptr<WorkerMetrics[]> metrics_;  // one per worker; written only by that worker
   mutable std::mutex mu_;                     // guards generation_

@@ -122,7 +122,7 @@ void Worker::onStopTimer(uv_timer_t* t) { static_cast<Worker*>(t->data)->forceCl
 
 void Worker::onSweepTimer(uv_timer_t* t) {
   auto* self = static_cast<Worker*>(t->data);
-  if (auto* store = self->generation_->store) {
+  if (auto* store = self->generation_->routing_state) {
     store->table().expire(static_cast<int64_t>(uv_now(&self->loop_)));
   }
 }

@@ -1,6 +1,6 @@
 #pragma once
 // WorkerMetrics: the counters one worker keeps that belong to no backend (per-backend traffic
-// lives in health::BackendRuntime). Each worker writes only its own instance, with relaxed
+// lives in health::BackendRecord). Each worker writes only its own instance, with relaxed
 // atomics on cache lines no other worker touches; the admin endpoint sums them when scraped.
 // This keeps the request path free of shared writes (Envoy's per-thread stats, HAProxy's
 // per-thread counters).

@@ -62,9 +62,9 @@ std::optional<BackendId> Router::byName(std::string_view name) const {
 }
 
 int64_t Router::load(BackendId id, const RouteContext& ctx) const {
-  if (!ctx.store) return 0;
-  if (options_.load_metric == LoadMetric::Requests) return ctx.store->inflight().get(stable_ids_[id]);
-  return ctx.store->table().boundTo(stable_ids_[id]);
+  if (!ctx.state) return 0;
+  if (options_.load_metric == LoadMetric::Requests) return ctx.state->inflight().get(stable_ids_[id]);
+  return ctx.state->table().boundTo(stable_ids_[id]);
 }
 
 uint64_t Router::unkeyedHash(const Strategy& strategy, const RouteContext& ctx) const {
@@ -208,8 +208,8 @@ RouteResult Router::route(const RequestView& request, const RouteContext& ctx) c
             r.cookie = options_.cookie->refresh(v, ctx.now_unix_s);
           }
           // Keep the session registry warm: bounded loads count live sessions per backend.
-          if (ctx.store && key && recordsSessions()) {
-            ctx.store->table().bind(key->hash, stable_ids_[*id], ctx.now_ms);
+          if (ctx.state && key && recordsSessions()) {
+            ctx.state->table().bind(key->hash, stable_ids_[*id], ctx.now_ms);
           }
           return r;
         }
@@ -224,8 +224,8 @@ RouteResult Router::route(const RequestView& request, const RouteContext& ctx) c
   }
 
   // 2. Binding by stick table (including bindings learned from the application's cookie).
-  if (options_.stick_table && key && ctx.store) {
-    if (auto stable = ctx.store->table().lookup(key->hash, ctx.now_ms)) {
+  if (options_.stick_table && key && ctx.state) {
+    if (auto stable = ctx.state->table().lookup(key->hash, ctx.now_ms)) {
       auto id = byStableId(*stable);
       if (id && bindable.usable(*id)) {
         const bool learned = options_.learn_source && *options_.learn_source == key->source;
@@ -275,11 +275,11 @@ RouteResult Router::route(const RequestView& request, const RouteContext& ctx) c
   if (!r.decision.found()) return r;
   // A keyless request under learn_cookie is usually a login: the application's cookie becomes the
   // key and learn() records it, so a record under a random id would count the session twice.
-  if (ctx.store && recordsSessions() && (key || !options_.learn_source)) {
+  if (ctx.state && recordsSessions() && (key || !options_.learn_source)) {
     // Record the new session: it is the binding when the stick table is on, and the session count
     // bounded loads read either way. Keyless sessions are counted under a random id.
     // Nothing is recorded when nothing would read it (plain round robin stays lock-free).
-    ctx.store->table().bind(key ? key->hash : mix64(ctx.random, ctx.now_ms),
+    ctx.state->table().bind(key ? key->hash : mix64(ctx.random, ctx.now_ms),
                             stable_ids_[r.decision.backend], ctx.now_ms);
   }
   if (options_.cookie) r.cookie = options_.cookie->issue(backends_[r.decision.backend].key, ctx.now_unix_s);
@@ -291,7 +291,7 @@ std::string Router::setCookie(std::string_view value, int64_t now_unix_s) const 
   return options_.cookie->setCookie(value, now_unix_s);
 }
 
-void Router::learn(uint64_t key, BackendId backend, SessionStore& store, int64_t now_ms) const {
+void Router::learn(uint64_t key, BackendId backend, RoutingState& store, int64_t now_ms) const {
   store.table().bind(key, stable_ids_[backend], now_ms);
 }
 

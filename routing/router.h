@@ -15,7 +15,7 @@
 //      random = fallback, unbound; reject = 400).
 //
 // A Router belongs to one immutable snapshot and is shared by all workers. Mutable state that
-// must outlive a snapshot (stick table, load counters) lives in SessionStore, keyed by backend
+// must outlive a snapshot (stick table, load counters) lives in RoutingState, keyed by backend
 // stable ids, and is passed in per request. route() takes no lock of its own; the stick table
 // is sharded.
 
@@ -49,7 +49,7 @@ enum class RebindCause {
 constexpr size_t kRebindCauseCount = 8;
 std::string_view rebindCauseName(RebindCause cause);
 
-// Which backends may take this request. Implemented by the caller (health state, retry `tried`).
+// Which backends may take this request. Implemented by the caller (the backends' health and admin state, retry `tried`).
 class BackendFilter {
 public:
   virtual ~BackendFilter() = default;
@@ -75,10 +75,12 @@ public:
 enum class OnMissingKey { Assign = 0, RoundRobin, Random, Reject };
 enum class LoadMetric { Sessions = 0, Requests };
 
-// Bindings and loads shared by every worker and carried across snapshots.
-class SessionStore {
+// RoutingState: the part of routing that changes while tether runs, as opposed to the Router's
+// immutable tables: the bindings (stick table, which also counts each backend's bound sessions)
+// and the in-flight load counters. Shared by every worker and carried across snapshots.
+class RoutingState {
 public:
-  SessionStore(size_t table_size, int64_t idle_ttl_ms) : table_(table_size, idle_ttl_ms) {}
+  RoutingState(size_t table_size, int64_t idle_ttl_ms) : table_(table_size, idle_ttl_ms) {}
   StickTable& table() { return table_; }
   LoadCounters& inflight() { return inflight_; }
 
@@ -93,14 +95,14 @@ struct RouterOptions {
   double balance_factor = 0;                     // 0 = bounded loads off
   LoadMetric load_metric = LoadMetric::Sessions;
   std::shared_ptr<const AffinityCookie> cookie;  // null = no affinity cookie
-  bool stick_table = false;                      // look bindings up in SessionStore::table
+  bool stick_table = false;                      // look bindings up in RoutingState::table
   std::optional<uint8_t> learn_source;           // index of the key source that is learn_cookie
 };
 
 struct RouteContext {
   const BackendFilter* usable = nullptr;    // may take NEW sessions (ready)
   const BackendFilter* bindable = nullptr;  // may keep BOUND sessions (ready, draining)
-  SessionStore* store = nullptr;
+  RoutingState* state = nullptr;
   const SlowStart* ramp = nullptr;          // null = every backend takes its full share
   int64_t now_ms = 0;       // clock for stick-table idle expiry
   int64_t now_unix_s = 0;   // wall clock for cookie expiry
@@ -134,7 +136,7 @@ public:
   // Set-Cookie field value for a RouteResult::cookie value.
   std::string setCookie(std::string_view value, int64_t now_unix_s) const;
   // Records a binding learned from the application's Set-Cookie (or forgets it on logout).
-  void learn(uint64_t key, BackendId backend, SessionStore& store, int64_t now_ms) const;
+  void learn(uint64_t key, BackendId backend, RoutingState& store, int64_t now_ms) const;
 
   // A backend's identity across snapshots: a hash of its name, never 0.
   uint64_t stableId(BackendId id) const { return stable_ids_[id]; }
@@ -149,7 +151,7 @@ public:
 
 private:
   RouteDecision leastLoaded(const RouteContext& ctx) const;
-  // True when sessions go into SessionStore::table: it binds them, bounded loads count them, or
+  // True when sessions go into RoutingState::table: it binds them, bounded loads count them, or
   // the affinity cookie binds them (the count of bound sessions per backend is what drain shows).
   bool recordsSessions() const {
     return options_.stick_table || options_.cookie ||

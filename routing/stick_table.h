@@ -99,7 +99,7 @@ public:
   // back into the table. Entries added or removed meanwhile in other shards may or may not show.
   void forEach(const std::function<void(const Entry&)>& callback) const;
 
-  // Persistence, pure (the file I/O is proxy/stick_table_store). Format, text, one record per
+  // Persistence, pure (the file I/O is proxy/bindings_file). Format, text, one record per
   // line:
   //   tether-stick-table v1
   //   saved <wall-clock unix seconds>

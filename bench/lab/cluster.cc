@@ -8,7 +8,7 @@ namespace tether::lab {
 
 Cluster::Cluster(const LabConfig& config, const TetherKnobs& knobs)
     : config_(config), knobs_(knobs), options_(routerOptions(config, knobs)),
-      store_(std::make_unique<routing::SessionStore>(knobs.table_size,
+      routing_state_(std::make_unique<routing::RoutingState>(knobs.table_size,
                                                      storeIdleTtlMs(config, knobs))) {}
 
 std::optional<uint32_t> Cluster::slotByName(const std::string& name) const {

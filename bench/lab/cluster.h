@@ -1,14 +1,14 @@
 #pragma once
 // Cluster: the simulated backends of one run and the tether Router over them, rebuilt per backend
 // set exactly like config/snapshot.cc builds a snapshot (same strategy factory, same options),
-// while the SessionStore (stick table, session counts) carries over by backend name as it does
+// while the RoutingState (stick table, session counts) carries over by backend name as it does
 // across tether's reloads.
 //
 // Each backend is a "slot" that keeps its name for the whole run; BackendIds belong to one Router
 // and are mapped back to slots per snapshot. A backend's phase is what tether's health/ state
 // would say: Ready takes new sessions; Draining keeps bound sessions (drain.policy keep); Down
 // (crashed) and Restarting (maintenance) take nothing. The filters below implement exactly the
-// BackendStates rules (usable = Ready; bindable = Ready or Draining), without its wall clock and
+// BackendView rules (usable = Ready; bindable = Ready or Draining), without its wall clock and
 // logging, so a run stays deterministic and quiet.
 //
 // What the application holds: `epoch` counts the times the backend lost its memory (crash,
@@ -66,7 +66,7 @@ public:
   void rebuild();
 
   const routing::Router& router() const { return *router_; }
-  routing::SessionStore& store() { return *store_; }
+  routing::RoutingState& routingState() { return *routing_state_; }
   const routing::BackendFilter& usable() const { return usable_; }
   const routing::BackendFilter& bindable() const { return bindable_; }
 
@@ -106,7 +106,7 @@ private:
   LabConfig config_;
   TetherKnobs knobs_;
   routing::RouterOptions options_;
-  std::unique_ptr<routing::SessionStore> store_;
+  std::unique_ptr<routing::RoutingState> routing_state_;
   std::vector<SimBackend> backends_;
   std::vector<uint32_t> order_;
   std::vector<std::string> jump_slots_;

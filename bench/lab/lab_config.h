@@ -62,7 +62,7 @@ struct TetherKnobs {
 inline constexpr std::string_view kSessionCookie = "SID";
 
 routing::RouterOptions routerOptions(const LabConfig& config, const TetherKnobs& knobs);
-// Idle expiry of the session store: proxy/server.cc's rule (the stick table's idle_ttl, or
+// Idle expiry of the routing state (bindings and session counts): proxy/server.cc's rule (the stick table's idle_ttl, or
 // without a table the cookie's idle_ttl, else min(cookie ttl, table idle_ttl)).
 int64_t storeIdleTtlMs(const LabConfig& config, const TetherKnobs& knobs);
 

@@ -93,7 +93,7 @@ routing::RouteContext Simulation::context(Micros now) {
   routing::RouteContext ctx;
   ctx.usable = &cluster_.usable();
   ctx.bindable = &cluster_.bindable();
-  ctx.store = &cluster_.store();
+  ctx.state = &cluster_.routingState();
   ctx.now_ms = kMonotonicBaseMs + now / 1000;
   ctx.now_unix_s = kUnixBaseS + now / kSecond;
   return ctx;
@@ -158,7 +158,7 @@ void Simulation::onTimer(const Timer& t) {
 
 void Simulation::onTick(Micros now) {
   ops_.poll(now);
-  if (now % kSweepEvery == 0) cluster_.store().table().expire(kMonotonicBaseMs + now / 1000);
+  if (now % kSweepEvery == 0) cluster_.routingState().table().expire(kMonotonicBaseMs + now / 1000);
   if (now % scenario_.sample_interval == 0) sample(now);
 }
 

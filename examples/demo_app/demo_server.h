@@ -1,6 +1,6 @@
 #pragma once
 // DemoServer: a small, fast HTTP/1.1 server that plays a legacy application keeping its login
-// sessions in process memory (see session_store.h). It is the backend of the tether demo and of
+// sessions in process memory (see login_sessions.h). It is the backend of the tether demo and of
 // the throughput benchmarks, so the request path avoids per-request heap allocation: one shared
 // read buffer, a per-connection output string that keeps its capacity, uv_try_write first.
 //
@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <string>
 
-#include "session_store.h"
+#include "login_sessions.h"
 
 namespace tether::demo {
 
@@ -55,7 +55,7 @@ private:
   uv_loop_t* loop_;
   std::string name_;
   std::string hello_body_;  // "hello from NAME\n", built once
-  SessionStore sessions_;
+  LoginSessions sessions_;
   uv_tcp_t listener_;
   uv_signal_t sigterm_;
   uv_signal_t sigint_;

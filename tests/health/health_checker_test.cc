@@ -517,7 +517,7 @@ TEST_CASE("HealthChecker reconcile keeps health across config and address change
   REQUIRE(fx.runUntil([&] { return fx.events.size() == 1; }));
   REQUIRE_FALSE(fx.checker().status("a")->up);
 
-  // Given only the check config changed, expect the whole HealthState kept: still down, runs kept,
+  // Given only the check config changed, expect the whole RiseFall kept: still down, runs kept,
   // no transition reported.
   const auto before = *fx.checker().status("a");
   cfg.interval = 60ms;

@@ -2,7 +2,7 @@
 // anything, no usable backend at all is 503, and states survive a publish by backend name.
 #include <catch2/catch.hpp>
 
-#include "health/backend_states.h"
+#include "health/backend_view.h"
 #include "tests/support/proxy_fixture.h"
 #include "tests/support/test_macros.h"
 
@@ -16,7 +16,7 @@ TEST_CASE("No usable backend maps to 503 and recovery needs no restart", "[integ
   // contacted; once it is ready again, a new client is served.
   FakeUpstream up("alpha");
   ProxyFixture proxy(ProxyFixture::configFor({&up}));
-  proxy.server().backendStates().set(0, BackendState::Down);
+  proxy.server().backendView().set(0, BackendState::Down);
   {
     TestClient c = proxy.connect();
     REQUIRE_COMPLETE(r, c, roundTrip(buildRequest("GET", "/none")));
@@ -24,7 +24,7 @@ TEST_CASE("No usable backend maps to 503 and recovery needs no restart", "[integ
     CHECK(c.isClosedByPeer());
   }
   CHECK(up.requestCount() == 0);
-  proxy.server().backendStates().set(0, BackendState::Ready);
+  proxy.server().backendView().set(0, BackendState::Ready);
   TestClient c = proxy.connect();
   REQUIRE_COMPLETE(r, c, roundTrip(buildRequest("GET", "/back")));
   CHECK(r->status == 200);
@@ -35,8 +35,8 @@ TEST_CASE("A backend in drain or maintenance gets no new requests", "[integratio
   // Given alpha draining and gamma in maintenance, expect every request on beta.
   FakeUpstream alpha("alpha"), beta("beta"), gamma("gamma");
   ProxyFixture proxy(ProxyFixture::configFor({&alpha, &beta, &gamma}));
-  proxy.server().backendStates().set(0, BackendState::Draining);
-  proxy.server().backendStates().set(2, BackendState::Maintenance);
+  proxy.server().backendView().set(0, BackendState::Draining);
+  proxy.server().backendView().set(2, BackendState::Maintenance);
   TestClient c = proxy.connect();
   for (int i = 0; i < 6; ++i) {
     REQUIRE_COMPLETE(r, c, roundTrip(buildRequest("GET", "/x")));
@@ -51,12 +51,12 @@ TEST_CASE("Backend states carry over a publish by name, not by position", "[inte
   // expect beta still down (found by name) and the new backend ready.
   FakeUpstream alpha("alpha"), beta("beta"), delta("delta");
   ProxyFixture proxy(ProxyFixture::configFor({&alpha, &beta}));
-  proxy.server().backendStates().set(1, BackendState::Down);
+  proxy.server().backendView().set(1, BackendState::Down);
   auto cfg = ProxyFixture::makeConfig(
       {ProxyFixture::backend(delta), ProxyFixture::backend(beta), ProxyFixture::backend(alpha)});
   cfg.listen = proxy.config().listen;
   proxy.server().publish(config::buildSnapshot(cfg, 2));
-  auto& states = proxy.server().backendStates();
+  auto& states = proxy.server().backendView();
   CHECK(states.get(0) == BackendState::Ready);  // delta, new
   CHECK(states.get(1) == BackendState::Down);   // beta, carried over
   CHECK(states.get(2) == BackendState::Ready);  // alpha

@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "health/backend_states.h"
+#include "health/backend_view.h"
 #include "tests/support/proxy_fixture.h"
 #include "tests/support/test_macros.h"
 
@@ -115,14 +115,14 @@ TEST_CASE("Sticky: a failed backend's sessions move, and stay moved when it reco
   }
   const std::string victim = before["sess-0"];
   const routing::BackendId victim_id = victim == "a" ? 0 : victim == "b" ? 1 : 2;
-  proxy.server().backendStates().set(victim_id, BackendState::Down);
+  proxy.server().backendView().set(victim_id, BackendState::Down);
   std::map<std::string, std::string> during;
   for (const auto& [id, up] : before) {
     during[id] = get(client, "/", {{"X-Session-Id", id}});
     if (up != victim) CHECK(during[id] == up);  // only the failed backend's sessions move
     CHECK(during[id] != victim);
   }
-  proxy.server().backendStates().set(victim_id, BackendState::Ready);
+  proxy.server().backendView().set(victim_id, BackendState::Ready);
   for (const auto& [id, up] : during) CHECK(get(client, "/", {{"X-Session-Id", id}}) == up);
   bool new_session_reached_victim = false;
   for (int i = 0; i < 60 && !new_session_reached_victim; ++i) {

@@ -99,12 +99,12 @@ std::shared_ptr<const AffinityCookie> makeCookie() {
 
 KeyPolicy headerKeys() { return KeyPolicy({KeySource{KeySource::Kind::Header, "X-Session", {}}}, 0); }
 
-RouteContext contextFor(SessionStore& store, const BackendFilter& usable,
+RouteContext contextFor(RoutingState& store, const BackendFilter& usable,
                         const BackendFilter* bindable = nullptr) {
   RouteContext ctx;
   ctx.usable = &usable;
   ctx.bindable = bindable;
-  ctx.store = &store;
+  ctx.state = &store;
   ctx.now_ms = 5000;
   ctx.now_unix_s = kNowUnix;
   ctx.random = 0x9E3779B97F4A7C15ULL;
@@ -139,7 +139,7 @@ TEST_CASE("router binding: a new keyless session is placed and issued a cookie t
   // (no cookie) placed with a non-empty cookie naming the chosen backend; then 20 requests
   // carrying it bound_cookie to that backend, with no rebind and no re-issue (no idle_ttl).
   const Router router = makeRouter(CookieSetup().options);
-  SessionStore store(kTableSize, 0);
+  RoutingState store(kTableSize, 0);
   const AllUsable all;
   const RouteContext ctx = contextFor(store, all);
   const RouteResult first = router.route(FakeRequest(), ctx);
@@ -167,7 +167,7 @@ TEST_CASE("router binding: a cookie-bound session stays even when bounded loads 
   o.keys = headerKeys();
   o.stick_table = true;
   const Router router = makeRouter(o);
-  SessionStore store(kTableSize, 0);
+  RoutingState store(kTableSize, 0);
   const AllUsable all;
   const RouteContext ctx = contextFor(store, all);
   const RouteResult first = router.route(withSession("user-1"), ctx);
@@ -189,7 +189,7 @@ TEST_CASE("router binding: a cookie that cannot be honoured is re-placed with it
           "[routing]") {
   const CookieSetup setup;
   const Router router = makeRouter(setup.options);
-  SessionStore store(kTableSize, 0);
+  RoutingState store(kTableSize, 0);
   const AllUsable all;
   RouteContext ctx = contextFor(store, all);
   const RouteResult first = router.route(FakeRequest(), ctx);
@@ -273,7 +273,7 @@ TEST_CASE("router binding: a draining backend keeps its bound sessions but takes
   // Given X not usable (draining) but bindable, expect its cookie-bound session still
   // bound_cookie to X, while 200 new sessions are all placed elsewhere.
   const Router router = makeRouter(CookieSetup().options);
-  SessionStore store(kTableSize, 0);
+  RoutingState store(kTableSize, 0);
   const AllUsable all;
   RouteContext ctx = contextFor(store, all);
   const RouteResult first = router.route(FakeRequest(), ctx);
@@ -314,7 +314,7 @@ TEST_CASE("router binding: learned bindings and table bindings", "[routing]") {
   // with JSESSIONID=v1 reason learned on it, and the same id in X-Session (same key hash)
   // bound_table on it; a placed header session comes back bound_table.
   const Router router = makeRouter(tableOptions(0));
-  SessionStore store(kTableSize, 0);
+  RoutingState store(kTableSize, 0);
   const AllUsable all;
   const RouteContext ctx = contextFor(store, all);
   const uint64_t v1 = router.options().keys->hashValue("v1");
@@ -360,7 +360,7 @@ TEST_CASE("router binding: a moved session does not flap back when its backend r
   // the others bound_table where they were; when A is usable again, expect every session where
   // it was during the outage (bound_table, no rebind).
   const Router router = makeRouter(tableOptions(std::nullopt));
-  SessionStore store(kTableSize, 0);
+  RoutingState store(kTableSize, 0);
   const AllUsable all;
   const RouteContext ctx = contextFor(store, all);
   std::map<std::string, BackendId> before;
@@ -404,7 +404,7 @@ TEST_CASE("router binding: a moved session does not flap back when its backend r
 TEST_CASE("router binding: on_missing_key decides for requests without a key", "[routing]") {
   RouterOptions o = tableOptions(std::nullopt);
   o.keys = headerKeys();
-  SessionStore store(kTableSize, 0);
+  RoutingState store(kTableSize, 0);
   const AllUsable all;
   RouteContext ctx = contextFor(store, all);
 
@@ -501,7 +501,7 @@ TEST_CASE("router binding: backend identity is the name, not the list position",
     CHECK(r1.stableId(*r1.byName(n)) == Router::stableIdOf(n));
     CHECK(r2.byStableId(Router::stableIdOf(n)) == r2.byName(n));
   }
-  SessionStore s1(kTableSize, 0), s2(kTableSize, 0);
+  RoutingState s1(kTableSize, 0), s2(kTableSize, 0);
   const AllUsable all;
   const RouteContext c1 = contextFor(s1, all), c2 = contextFor(s2, all);
   for (int i = 0; i < 500; ++i) {

@@ -1,5 +1,5 @@
 // Router placement with bounded loads (Mirrokni, Thorup, Zadimoghaddam, arXiv 1608.01350): every
-// sticky strategy, fed through Router::route() with a SessionStore, keeps each backend's session
+// sticky strategy, fed through Router::route() with a RoutingState, keeps each backend's session
 // count within ceil(c * total / n) after every placement; placement is deterministic per key; the
 // reasons say whether the cap moved a session; and a bound session never moves for load.
 
@@ -85,16 +85,16 @@ int64_t capFor(double c, int64_t total, uint32_t n) {
   return static_cast<int64_t>(std::ceil(c * static_cast<double>(total) / n));
 }
 
-RouteContext contextFor(SessionStore& store, const BackendFilter& usable) {
+RouteContext contextFor(RoutingState& store, const BackendFilter& usable) {
   RouteContext ctx;
   ctx.usable = &usable;
-  ctx.store = &store;
+  ctx.state = &store;
   ctx.now_ms = 1000;
   ctx.now_unix_s = 1700000000;
   return ctx;
 }
 
-int64_t boundTo(const Router& router, SessionStore& store, BackendId id) {
+int64_t boundTo(const Router& router, RoutingState& store, BackendId id) {
   return store.table().boundTo(router.stableId(id));
 }
 
@@ -107,7 +107,7 @@ TEST_CASE("router bounded loads: no backend ever exceeds ceil(c * total / n)", "
                                                          "multiprobe"}));
   INFO("strategy " << name);
   const Router router = makeRouter(name);
-  SessionStore store(kTableSize, 0);
+  RoutingState store(kTableSize, 0);
   const AllUsable all;
   const RouteContext ctx = contextFor(store, all);
   std::vector<int64_t> load(kBackends, 0);
@@ -157,7 +157,7 @@ TEST_CASE("router bounded loads: the same key sequence makes the same choices", 
   INFO("strategy " << name);
   const Router r1 = makeRouter(name);
   const Router r2 = makeRouter(name);
-  SessionStore s1(kTableSize, 0), s2(kTableSize, 0);
+  RoutingState s1(kTableSize, 0), s2(kTableSize, 0);
   const AllUsable all;
   const RouteContext c1 = contextFor(s1, all), c2 = contextFor(s2, all);
   for (int i = 0; i < 3000; ++i) {
@@ -185,7 +185,7 @@ TEST_CASE("router bounded loads: without a balance factor a skewed key set overl
   }
   const AllUsable all;
   SECTION("balance_factor 0: everything lands on the first choice") {
-    SessionStore store(kTableSize, 0);
+    RoutingState store(kTableSize, 0);
     const RouteContext ctx = contextFor(store, all);
     for (const auto& k : skewed) {
       const RouteResult r = probe.route(HeaderRequest(k), ctx);
@@ -197,7 +197,7 @@ TEST_CASE("router bounded loads: without a balance factor a skewed key set overl
   }
   SECTION("balance_factor 1.25: the cap holds and the excess spills") {
     const Router router = makeRouter("ring", boundedOptions(kBalance), kBackends, 1);
-    SessionStore store(kTableSize, 0);
+    RoutingState store(kTableSize, 0);
     const RouteContext ctx = contextFor(store, all);
     size_t spills = 0;
     int64_t placed = 0;
@@ -230,7 +230,7 @@ TEST_CASE("router bounded loads: an unusable backend is skipped without a spill 
   BackendId order[kBackends];
   REQUIRE(router.strategy().candidates(hash, order, kBackends) == kBackends);
 
-  SessionStore store(kTableSize, 0);
+  RoutingState store(kTableSize, 0);
   const SetFilter down({order[0]});
   const RouteResult r = router.route(request, contextFor(store, down));
   CHECK(r.decision.backend == order[1]);
@@ -240,14 +240,14 @@ TEST_CASE("router bounded loads: an unusable backend is skipped without a spill 
   if (c > 0) {
     // The first candidate is usable but full: 10 sessions on it, none elsewhere (total 10, cap
     // for the 11th = ceil(1.25 * 11 / 5) = 3).
-    SessionStore full(kTableSize, 0);
+    RoutingState full(kTableSize, 0);
     for (uint64_t k = 1; k <= 10; ++k) full.table().bind(k, router.stableId(order[0]), 0);
     const AllUsable all;
     const RouteResult s = router.route(request, contextFor(full, all));
     CHECK(s.decision.backend == order[1]);
     CHECK(s.decision.reason == Reason::PlacedSpill);
     // Down first candidate and full second: a spill past the second, to the third.
-    SessionStore both(kTableSize, 0);
+    RoutingState both(kTableSize, 0);
     for (uint64_t k = 1; k <= 10; ++k) both.table().bind(k, router.stableId(order[1]), 0);
     const RouteResult t = router.route(request, contextFor(both, down));
     CHECK(t.decision.backend == order[2]);
@@ -266,7 +266,7 @@ TEST_CASE("router bounded loads: the requests metric places by in-flight counts"
   RouterOptions o = boundedOptions();
   o.load_metric = LoadMetric::Requests;
   const Router router = makeRouter(name, o);
-  SessionStore store(kTableSize, 0);
+  RoutingState store(kTableSize, 0);
   const BackendId hot = 2;
   store.inflight().add(router.stableId(hot), 100);
   const AllUsable all;
@@ -298,7 +298,7 @@ TEST_CASE("router bounded loads: a bound session stays put however the loads cha
                                                          "multiprobe"}));
   INFO("strategy " << name);
   const Router router = makeRouter(name);
-  SessionStore store(kTableSize, 0);
+  RoutingState store(kTableSize, 0);
   const AllUsable all;
   RouteContext ctx = contextFor(store, all);
   const HeaderRequest mine("my-session");
@@ -344,11 +344,11 @@ TEST_CASE("bounded loads scale each backend's cap by its weight", "[routing]") {
   o.stick_table = true;
   o.balance_factor = kBalance;
   const Router router(list, s, o);
-  SessionStore store(kTableSize, 0);
+  RoutingState store(kTableSize, 0);
   const AllUsable all;
   RouteContext ctx;
   ctx.usable = &all;
-  ctx.store = &store;
+  ctx.state = &store;
   int64_t count[4] = {0, 0, 0, 0};
   for (int i = 1; i <= 6000; ++i) {
     const auto r = router.route(HeaderRequest("w-" + std::to_string(i)), ctx);

@@ -129,11 +129,11 @@ TEST_CASE("rebind causes come from the filter that refused the binding", "[routi
   RouterOptions o = headerKeyed();
   o.stick_table = true;
   const Router router = makeRouter(o);
-  SessionStore store(1024, 0);
+  RoutingState store(1024, 0);
   const AllUsable all;
   RouteContext ctx;
   ctx.usable = &all;
-  ctx.store = &store;
+  ctx.state = &store;
   const HeaderRequest req("X-Session", "user-1");
   const auto first = router.route(req, ctx);
   REQUIRE(first.decision.found());
@@ -163,11 +163,11 @@ TEST_CASE("an application session cookie without its table entry is a table_evic
   o.stick_table = true;
   o.learn_source = 0;
   const Router router = makeRouter(o);
-  SessionStore store(1024, 0);
+  RoutingState store(1024, 0);
   const AllUsable all;
   RouteContext ctx;
   ctx.usable = &all;
-  ctx.store = &store;
+  ctx.state = &store;
   const auto evicted = router.route(HeaderRequest("Cookie", "SID=gone"), ctx);
   CHECK(evicted.decision.found());
   CHECK(evicted.rebind == RebindCause::TableEvicted);
@@ -193,7 +193,7 @@ TEST_CASE("a draining backend gets no new session through a stale affinity cooki
   co.secrets = {"router-health-test-secret-0123456789"};
   o.cookie = std::make_shared<const AffinityCookie>(co);
   const Router router = makeRouter(o);
-  SessionStore store(1024, 0);
+  RoutingState store(1024, 0);
   const BackendId d = 2;
   class Draining : public BackendFilter {
   public:
@@ -207,7 +207,7 @@ TEST_CASE("a draining backend gets no new session through a stale affinity cooki
   RouteContext ctx;
   ctx.usable = &ready_only;
   ctx.bindable = &bindable;
-  ctx.store = &store;
+  ctx.state = &store;
   ctx.now_unix_s = 1700000000;
   const std::string cookie = "tether_affinity=" + o.cookie->issue(router.backends()[d].key, ctx.now_unix_s);
 
@@ -244,10 +244,10 @@ TEST_CASE("a keyless login under learn_cookie records no session of its own", "[
   const Router plain = makeRouter(o);
   const AllUsable all;
   for (const Router* r : {&learning, &plain}) {
-    SessionStore store(1024, 0);
+    RoutingState store(1024, 0);
     RouteContext ctx;
     ctx.usable = &all;
-    ctx.store = &store;
+    ctx.state = &store;
     ctx.random = 12345;
     CHECK(r->route(HeaderRequest("Cookie", "other=1"), ctx).decision.found());
     CHECK(store.table().size() == (r == &learning ? 0u : 1u));

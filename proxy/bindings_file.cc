@@ -1,4 +1,4 @@
-#include "proxy/stick_table_store.h"
+#include "proxy/bindings_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -36,7 +36,7 @@ bool writeAll(int fd, std::string_view bytes) {
 
 } // namespace
 
-std::optional<std::string> saveStickTable(const std::string& path, std::string_view bytes) {
+std::optional<std::string> saveBindingsFile(const std::string& path, std::string_view bytes) {
   // mkstemp: a unique name, so two tether processes pointed at one file cannot write into each
   // other's temporary; same directory, so rename() stays within one filesystem and is atomic.
   std::string tmp = path + ".tmp.XXXXXX";
@@ -77,7 +77,7 @@ std::optional<std::string> saveStickTable(const std::string& path, std::string_v
   return std::nullopt;
 }
 
-LoadFileResult loadStickTableFile(const std::string& path) {
+LoadFileResult loadBindingsFile(const std::string& path) {
   LoadFileResult result;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

@@ -1,4 +1,4 @@
-#include "health/health_state.h"
+#include "health/rise_fall.h"
 
 #include <algorithm>
 #include <limits>
@@ -13,10 +13,10 @@ uint32_t bump(uint32_t n) { return n == std::numeric_limits<uint32_t>::max() ? n
 
 } // namespace
 
-HealthState::HealthState(uint32_t rise, uint32_t fall, bool initially_up)
+RiseFall::RiseFall(uint32_t rise, uint32_t fall, bool initially_up)
     : rise_(std::max<uint32_t>(rise, 1)), fall_(std::max<uint32_t>(fall, 1)), up_(initially_up) {}
 
-Transition HealthState::observe(bool ok) {
+Transition RiseFall::observe(bool ok) {
   if (ok) {
     consecutive_ok_ = bump(consecutive_ok_);
     consecutive_fail_ = 0;
@@ -35,7 +35,7 @@ Transition HealthState::observe(bool ok) {
   return Transition::None;
 }
 
-void HealthState::setThresholds(uint32_t rise, uint32_t fall) {
+void RiseFall::setThresholds(uint32_t rise, uint32_t fall) {
   rise_ = std::max<uint32_t>(rise, 1);
   fall_ = std::max<uint32_t>(fall, 1);
 }

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "health/backend_states.h"
+#include "health/backend_view.h"
 #include "routing/round_robin.h"
-#include "health/backend_runtime.h"
+#include "health/backend_record.h"
 
 using namespace tether;
 
@@ -17,9 +17,9 @@ struct NoKey : routing::RequestView {
 };
 } // namespace
 
-TEST_CASE("backend states start ready and only ready backends are usable", "[health]") {
+TEST_CASE("BackendView: backends start ready and only ready backends are usable", "[health]") {
   // Given three backends, expect all ready; each non-ready state makes one unusable.
-  health::BackendStates states(3);
+  health::BackendView states(3);
   for (routing::BackendId id = 0; id < 3; ++id) REQUIRE(states.usable(id));
   states.set(0, health::BackendState::Down);
   states.set(1, health::BackendState::Draining);
@@ -42,7 +42,7 @@ TEST_CASE("router skips a backend marked down without any rebuild", "[health][ro
                                    {"c", "127.0.0.1", 3, 1}};
   auto rr = std::make_shared<routing::RoundRobin>(backends);
   routing::Router router(backends, rr);
-  health::BackendStates states(3);
+  health::BackendView states(3);
   states.set(1, health::BackendState::Down);
   NoKey req;
   int seen[3] = {0, 0, 0};
@@ -59,7 +59,7 @@ TEST_CASE("router skips a backend marked down without any rebuild", "[health][ro
   CHECK_FALSE(router.route(req, states).found());
 }
 
-// ---- BackendRuntime: how admin state, probes, ejection and drain combine ----------------------
+// ---- BackendRecord: how admin state, probes, ejection and drain combine ----------------------
 
 namespace {
 config::Config configWith(config::DrainConfig::Policy policy, config::Duration slow_start) {
@@ -68,15 +68,15 @@ config::Config configWith(config::DrainConfig::Policy policy, config::Duration s
   c.health.slow_start = slow_start;
   return c;
 }
-health::BackendRuntimeSharedPtr runtime(config::AdminState admin = config::AdminState::Ready) {
-  return std::make_shared<health::BackendRuntime>("a", 2, admin, 1000, 1'000'000, false);
+health::BackendRecordSharedPtr record(config::AdminState admin = config::AdminState::Ready) {
+  return std::make_shared<health::BackendRecord>("a", 2, admin, 1000, 1'000'000, false);
 }
 } // namespace
 
 TEST_CASE("maintenance beats health, health beats drain", "[health]") {
   // Given one backend, expect the effective state to follow: maintenance > down > draining >
   // ready, and each entry into a state to be counted once.
-  auto rt = runtime();
+  auto rt = record();
   CHECK(rt->state() == health::BackendState::Ready);
   rt->setAdmin(config::AdminState::Drain, 2000, 2);
   CHECK(rt->state() == health::BackendState::Draining);
@@ -100,8 +100,8 @@ TEST_CASE("maintenance beats health, health beats drain", "[health]") {
 TEST_CASE("a backend back from an outage starts slow; one leaving drain does not", "[health]") {
   // Given slow_start 1s, expect the share to ramp 0 -> 1 after down -> ready, and to stay 1
   // after draining -> ready.
-  auto rt = runtime();
-  health::BackendStates states({rt}, configWith(config::DrainConfig::Policy::Keep, config::Duration(1000)));
+  auto rt = record();
+  health::BackendView states({rt}, configWith(config::DrainConfig::Policy::Keep, config::Duration(1000)));
   CHECK(states.share(0, 5000) == 1.0);
   rt->setActive(false, "refused", 5000, 1);
   rt->setActive(true, "ok", 6000, 2);
@@ -113,7 +113,7 @@ TEST_CASE("a backend back from an outage starts slow; one leaving drain does not
   rt->setAdmin(config::AdminState::Ready, 8100, 4);
   CHECK(states.share(0, 8100) == 1.0);
   // Without slow_start configured, a fresh recovery takes its full share at once.
-  health::BackendStates off({rt}, configWith(config::DrainConfig::Policy::Keep, config::Duration(0)));
+  health::BackendView off({rt}, configWith(config::DrainConfig::Policy::Keep, config::Duration(0)));
   rt->setAdmin(config::AdminState::Maintenance, 9000, 5);
   rt->setAdmin(config::AdminState::Ready, 9001, 6);
   CHECK(off.share(0, 9001) == 1.0);
@@ -124,7 +124,7 @@ TEST_CASE("passive ejection: threshold, expiry on tick, doubling while failures 
   // Given consecutive_failures 3, eject_for 100ms, max 350ms, expect ejection at the 3rd
   // failure, readmission by tick() after 100ms, then 200ms, then the 350ms cap; a success after
   // an ejection ends the streak (back to 100ms).
-  auto rt = runtime();
+  auto rt = record();
   config::PassiveHealthConfig p;
   p.enabled = true;
   p.consecutive_failures = 3;
@@ -168,9 +168,9 @@ TEST_CASE("drain: bound sessions stay until policy or deadline says otherwise", 
   // Given a draining backend, expect it bindable under policy keep until drain.timeout passes,
   // never under migrate, and "empty since" stamped once no session is bound and nothing is in
   // flight.
-  auto rt = runtime(config::AdminState::Drain);
-  health::BackendStates keep({rt}, configWith(config::DrainConfig::Policy::Keep, config::Duration(0)));
-  health::BackendStates migrate({rt}, configWith(config::DrainConfig::Policy::Migrate, config::Duration(0)));
+  auto rt = record(config::AdminState::Drain);
+  health::BackendView keep({rt}, configWith(config::DrainConfig::Policy::Keep, config::Duration(0)));
+  health::BackendView migrate({rt}, configWith(config::DrainConfig::Policy::Migrate, config::Duration(0)));
   CHECK_FALSE(keep.usable(0));
   CHECK(keep.bindable().usable(0));
   CHECK_FALSE(migrate.bindable().usable(0));
@@ -204,7 +204,7 @@ TEST_CASE("drain: bound sessions stay until policy or deadline says otherwise", 
 
 TEST_CASE("unbindable causes name why a bound session moves", "[health]") {
   // Given down and maintenance backends, expect the rebind causes backend_down and maintenance.
-  health::BackendStates states(2);
+  health::BackendView states(2);
   states.set(0, health::BackendState::Down);
   states.set(1, health::BackendState::Maintenance);
   CHECK(states.bindable().unbindableCause(0) == routing::RebindCause::BackendDown);
@@ -215,7 +215,7 @@ TEST_CASE("unbindable causes name why a bound session moves", "[health]") {
 
 TEST_CASE("traffic shards sum across workers", "[health]") {
   // Given two workers counting requests and errors, expect totals to be their sums.
-  auto rt = runtime();
+  auto rt = record();
   rt->traffic(0).requests[2][3] += 5;
   rt->traffic(1).requests[2][3] += 2;
   rt->traffic(1).requests[5][0] += 1;

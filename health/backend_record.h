@@ -1,9 +1,9 @@
 #pragma once
-// BackendRuntime: everything tether learns about one backend while it runs — the operator's
+// BackendRecord: everything tether learns about one backend while it runs — the operator's
 // wish (ready / drain / maintenance), active probe health, passive ejection, slow start, drain
 // progress and traffic counters. Keyed by backend NAME and shared by every generation that has
 // that name, so a reload carries all of it over (style.md §4.5: identity is the name, never the
-// index); a backend removed from the config takes its runtime with it.
+// index); a backend removed from the config takes its record with it.
 //
 // Threads: the request path reads state()/slowStartSinceMs() (relaxed atomics, no lock) and
 // bumps its own worker's TrafficShard (relaxed atomics on a cache line no other worker writes).
@@ -44,13 +44,13 @@ struct alignas(64) TrafficShard {
   std::atomic<int64_t> in_flight{0};
 };
 
-class BackendRuntime {
+class BackendRecord {
 public:
   // `slow_start`: start ramping now (a backend added by a reload); the first config does not.
-  BackendRuntime(std::string name, uint32_t worker_shards, config::AdminState initial,
+  BackendRecord(std::string name, uint32_t worker_shards, config::AdminState initial,
                  int64_t now_ms, int64_t now_unix_ms, bool slow_start);
-  BackendRuntime(const BackendRuntime&) = delete;
-  BackendRuntime& operator=(const BackendRuntime&) = delete;
+  BackendRecord(const BackendRecord&) = delete;
+  BackendRecord& operator=(const BackendRecord&) = delete;
 
   const std::string& name() const { return name_; }
 
@@ -134,6 +134,6 @@ private:
   std::unique_ptr<TrafficShard[]> shards_;
 };
 
-using BackendRuntimeSharedPtr = std::shared_ptr<BackendRuntime>;
+using BackendRecordSharedPtr = std::shared_ptr<BackendRecord>;
 
 } // namespace tether::health

@@ -1,5 +1,5 @@
 #pragma once
-// SessionStore: the in-process login sessions of one demo backend, deliberately NOT shared with
+// LoginSessions: the in-process login sessions of one demo backend, deliberately NOT shared with
 // other processes. That is the point of the demo: a session created on app1 is unknown to app2,
 // exactly like a legacy service that keeps sessions in memory, so a non-sticky balancer "logs the
 // user out" whenever it sends a request elsewhere.
@@ -18,12 +18,12 @@
 
 namespace tether::demo {
 
-class SessionStore {
+class LoginSessions {
 public:
   // Why 100 000: enough for any interactive demo or login benchmark, about 10 MB at most.
   static constexpr size_t kMaxSessions = 100000;
 
-  SessionStore();
+  LoginSessions();
 
   // Creates a session for `user` and returns its token: 32 lowercase hex digits (128 random bits).
   std::string create(std::string_view user);

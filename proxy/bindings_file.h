@@ -16,7 +16,7 @@ namespace tether::proxy {
 // the directory so the rename survives a crash. Readers see the old file or the new one, never
 // a mix. Returns an error text, or nullopt on success; on failure the temporary file is removed
 // and the old file is left as it was.
-std::optional<std::string> saveStickTable(const std::string& path, std::string_view bytes);
+std::optional<std::string> saveBindingsFile(const std::string& path, std::string_view bytes);
 
 struct LoadFileResult {
   enum class Status { Ok = 0, Missing, Error };
@@ -27,6 +27,6 @@ struct LoadFileResult {
 
 // Reads the whole file. A file that does not exist is Missing, not an error: the normal case on
 // first start.
-LoadFileResult loadStickTableFile(const std::string& path);
+LoadFileResult loadBindingsFile(const std::string& path);
 
 } // namespace tether::proxy

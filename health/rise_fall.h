@@ -1,5 +1,5 @@
 #pragma once
-// HealthState: the consecutive-threshold state machine behind active health checks.
+// RiseFall: the consecutive-threshold state machine behind active health checks.
 //
 // Pure logic, no I/O and no clock: feed it one probe result at a time with observe() and it says
 // whether that result flipped the backend. A backend that is up goes down after `fall` failures in
@@ -22,9 +22,9 @@ enum class Transition : uint8_t {
   Down,      // the backend just went down (fall reached)
 };
 
-class HealthState {
+class RiseFall {
 public:
-  HealthState(uint32_t rise, uint32_t fall, bool initially_up = true);
+  RiseFall(uint32_t rise, uint32_t fall, bool initially_up = true);
 
   // Records one probe result and reports whether it flipped the state.
   Transition observe(bool ok);

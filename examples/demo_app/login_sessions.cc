@@ -1,4 +1,4 @@
-#include "session_store.h"
+#include "login_sessions.h"
 
 namespace tether::demo {
 namespace {
@@ -11,13 +11,13 @@ std::string_view trimSpaces(std::string_view s) {
 
 } // namespace
 
-SessionStore::SessionStore() {
+LoginSessions::LoginSessions() {
   std::random_device rd;
   std::seed_seq seed{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
   rng_.seed(seed);
 }
 
-std::string SessionStore::create(std::string_view user) {
+std::string LoginSessions::create(std::string_view user) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string token(32, '0');
   for (int half = 0; half < 2; ++half) {
@@ -29,13 +29,13 @@ std::string SessionStore::create(std::string_view user) {
   return token;
 }
 
-std::optional<std::string_view> SessionStore::find(std::string_view token) const {
+std::optional<std::string_view> LoginSessions::find(std::string_view token) const {
   auto it = sessions_.find(token);
   if (it == sessions_.end()) return std::nullopt;
   return std::string_view(it->second);
 }
 
-bool SessionStore::erase(std::string_view token) {
+bool LoginSessions::erase(std::string_view token) {
   auto it = sessions_.find(token);  // erase(key) is not heterogeneous until C++23
   if (it == sessions_.end()) return false;
   sessions_.erase(it);

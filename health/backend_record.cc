@@ -1,4 +1,4 @@
-#include "health/backend_runtime.h"
+#include "health/backend_record.h"
 
 #include <algorithm>
 
@@ -25,7 +25,7 @@ std::string_view adminStateName(config::AdminState state) {
   return "unknown";
 }
 
-BackendRuntime::BackendRuntime(std::string name, uint32_t worker_shards, config::AdminState initial,
+BackendRecord::BackendRecord(std::string name, uint32_t worker_shards, config::AdminState initial,
                                int64_t now_ms, int64_t now_unix_ms, bool slow_start)
     : name_(std::move(name)), admin_(initial), shard_count_(std::max<uint32_t>(1, worker_shards)),
       shards_(new TrafficShard[shard_count_]) {
@@ -38,7 +38,7 @@ BackendRuntime::BackendRuntime(std::string name, uint32_t worker_shards, config:
   started_ = true;
 }
 
-void BackendRuntime::recompute(int64_t now_ms, int64_t now_unix_ms) {
+void BackendRecord::recompute(int64_t now_ms, int64_t now_unix_ms) {
   BackendState next = BackendState::Ready;
   if (admin_ == config::AdminState::Maintenance) {
     next = BackendState::Maintenance;
@@ -76,7 +76,7 @@ void BackendRuntime::recompute(int64_t now_ms, int64_t now_unix_ms) {
   }
 }
 
-void BackendRuntime::passiveFailure(const config::PassiveHealthConfig& cfg, int64_t now_ms,
+void BackendRecord::passiveFailure(const config::PassiveHealthConfig& cfg, int64_t now_ms,
                                     int64_t now_unix_ms) {
   if (!cfg.enabled) return;
   const uint32_t n = consecutive_failures_.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -96,7 +96,7 @@ void BackendRuntime::passiveFailure(const config::PassiveHealthConfig& cfg, int6
   recompute(now_ms, now_unix_ms);
 }
 
-void BackendRuntime::passiveSuccess() {
+void BackendRecord::passiveSuccess() {
   if (consecutive_failures_.load(std::memory_order_relaxed) != 0) {
     consecutive_failures_.store(0, std::memory_order_relaxed);
   }
@@ -109,7 +109,7 @@ void BackendRuntime::passiveSuccess() {
   }
 }
 
-bool BackendRuntime::setAdmin(config::AdminState admin, int64_t now_ms, int64_t now_unix_ms) {
+bool BackendRecord::setAdmin(config::AdminState admin, int64_t now_ms, int64_t now_unix_ms) {
   std::lock_guard lock(mu_);
   if (admin_ == admin) return false;
   spdlog::info("backend {}: admin state {} -> {}", name_, adminStateName(admin_), adminStateName(admin));
@@ -118,14 +118,14 @@ bool BackendRuntime::setAdmin(config::AdminState admin, int64_t now_ms, int64_t 
   return true;
 }
 
-void BackendRuntime::setActive(bool up, std::string detail, int64_t now_ms, int64_t now_unix_ms) {
+void BackendRecord::setActive(bool up, std::string detail, int64_t now_ms, int64_t now_unix_ms) {
   std::lock_guard lock(mu_);
   active_up_ = up;
   active_detail_ = std::move(detail);
   recompute(now_ms, now_unix_ms);
 }
 
-void BackendRuntime::clearHealth(int64_t now_ms, int64_t now_unix_ms) {
+void BackendRecord::clearHealth(int64_t now_ms, int64_t now_unix_ms) {
   std::lock_guard lock(mu_);
   active_up_ = true;
   active_detail_.clear();
@@ -136,7 +136,7 @@ void BackendRuntime::clearHealth(int64_t now_ms, int64_t now_unix_ms) {
   recompute(now_ms, now_unix_ms);
 }
 
-void BackendRuntime::tick(const config::DrainConfig& drain, int64_t bound_sessions, int64_t now_ms,
+void BackendRecord::tick(const config::DrainConfig& drain, int64_t bound_sessions, int64_t now_ms,
                           int64_t now_unix_ms) {
   std::lock_guard lock(mu_);
   if (ejected_until_ms_ != 0 && now_ms >= ejected_until_ms_) {
@@ -162,7 +162,7 @@ void BackendRuntime::tick(const config::DrainConfig& drain, int64_t bound_sessio
   }
 }
 
-BackendRuntime::Description BackendRuntime::describe() const {
+BackendRecord::Description BackendRecord::describe() const {
   std::lock_guard lock(mu_);
   Description d;
   d.state = state_.load(std::memory_order_relaxed);
@@ -182,7 +182,7 @@ BackendRuntime::Description BackendRuntime::describe() const {
   return d;
 }
 
-uint64_t BackendRuntime::Totals::allRequests() const {
+uint64_t BackendRecord::Totals::allRequests() const {
   uint64_t n = 0;
   for (const auto& cls : requests) {
     for (uint64_t v : cls) n += v;
@@ -190,7 +190,7 @@ uint64_t BackendRuntime::Totals::allRequests() const {
   return n;
 }
 
-BackendRuntime::Totals BackendRuntime::totals() const {
+BackendRecord::Totals BackendRecord::totals() const {
   Totals t;
   for (uint32_t s = 0; s < shard_count_; ++s) {
     const auto& shard = shards_[s];

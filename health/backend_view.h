@@ -1,10 +1,10 @@
 #pragma once
-// BackendStates: one generation's view of its backends' run-time state, indexed by BackendId and
+// BackendView: one generation's view of its backends' run-time state, indexed by BackendId and
 // read by the router at pick time.
 //
 // Health is state, not a table rebuild (style.md §4.4): the strategy's tables never change when a
 // backend goes down; the Router skips it through these filters, so only that backend's keys move.
-// The state itself lives in BackendRuntime objects (by name, shared with the previous and next
+// The state itself lives in BackendRecord objects (by name, shared with the previous and next
 // generations); this class only maps ids to them and adds the generation's config knobs (drain
 // policy, slow start). Immutable after construction; any thread.
 
@@ -13,22 +13,22 @@
 #include <vector>
 
 #include "config/config_model.h"
-#include "health/backend_runtime.h"
+#include "health/backend_record.h"
 #include "routing/router.h"
 
 namespace tether::health {
 
-class BackendStates : public routing::BackendFilter, public routing::SlowStart {
+class BackendView : public routing::BackendFilter, public routing::SlowStart {
 public:
-  // `runtimes[i]` belongs to backend i of the generation's router.
-  BackendStates(std::vector<BackendRuntimeSharedPtr> runtimes, const config::Config& config);
+  // `records[i]` belongs to backend i of the generation's router.
+  BackendView(std::vector<BackendRecordSharedPtr> records, const config::Config& config);
   // Tests: `backend_count` fresh ready backends with default knobs.
-  explicit BackendStates(size_t backend_count);
+  explicit BackendView(size_t backend_count);
 
   BackendState get(routing::BackendId id) const;
-  size_t size() const { return runtimes_.size(); }
-  BackendRuntime& runtime(routing::BackendId id) const { return *runtimes_[id]; }
-  const std::vector<BackendRuntimeSharedPtr>& runtimes() const { return runtimes_; }
+  size_t size() const { return records_.size(); }
+  BackendRecord& record(routing::BackendId id) const { return *records_[id]; }
+  const std::vector<BackendRecordSharedPtr>& records() const { return records_; }
 
   // Forces an effective state the way an operator and the probes would produce it (tests and
   // tools): Down = a failed probe, Draining/Maintenance = the admin state, Ready = admin ready
@@ -47,20 +47,20 @@ public:
 private:
   class Bindable : public routing::BackendFilter {
   public:
-    explicit Bindable(const BackendStates& s) : s_(s) {}
+    explicit Bindable(const BackendView& s) : s_(s) {}
     bool usable(routing::BackendId id) const override;
     routing::RebindCause unbindableCause(routing::BackendId id) const override;
 
   private:
-    const BackendStates& s_;
+    const BackendView& s_;
   };
 
-  std::vector<BackendRuntimeSharedPtr> runtimes_;
+  std::vector<BackendRecordSharedPtr> records_;
   bool drain_keeps_bound_ = true;  // drain.policy: keep
   int64_t slow_start_ms_ = 0;
   Bindable bindable_{*this};
 };
 
-using BackendStatesSharedPtr = std::shared_ptr<BackendStates>;
+using BackendViewSharedPtr = std::shared_ptr<BackendView>;
 
 } // namespace tether::health

@@ -1,30 +1,30 @@
-#include "health/backend_states.h"
+#include "health/backend_view.h"
 
 #include "health/clock.h"
 
 
 namespace tether::health {
 
-BackendStates::BackendStates(std::vector<BackendRuntimeSharedPtr> runtimes, const config::Config& config)
-    : runtimes_(std::move(runtimes)),
+BackendView::BackendView(std::vector<BackendRecordSharedPtr> records, const config::Config& config)
+    : records_(std::move(records)),
       drain_keeps_bound_(config.drain.policy == config::DrainConfig::Policy::Keep),
       slow_start_ms_(config.health.slow_start.count()) {}
 
-BackendStates::BackendStates(size_t backend_count) {
+BackendView::BackendView(size_t backend_count) {
   for (size_t i = 0; i < backend_count; ++i) {
-    runtimes_.push_back(std::make_shared<BackendRuntime>("#" + std::to_string(i), 1,
+    records_.push_back(std::make_shared<BackendRecord>("#" + std::to_string(i), 1,
                                                          config::AdminState::Ready, 0, 0, false));
   }
 }
 
-BackendState BackendStates::get(routing::BackendId id) const {
-  if (id >= runtimes_.size()) return BackendState::Maintenance;
-  return runtimes_[id]->state();
+BackendState BackendView::get(routing::BackendId id) const {
+  if (id >= records_.size()) return BackendState::Maintenance;
+  return records_[id]->state();
 }
 
-void BackendStates::set(routing::BackendId id, BackendState state) {
-  if (id >= runtimes_.size()) return;
-  auto& rt = *runtimes_[id];
+void BackendView::set(routing::BackendId id, BackendState state) {
+  if (id >= records_.size()) return;
+  auto& rt = *records_[id];
   const int64_t now = monotonicMs();
   const int64_t wall = wallMs();
   switch (state) {
@@ -38,23 +38,23 @@ void BackendStates::set(routing::BackendId id, BackendState state) {
   }
 }
 
-bool BackendStates::usable(routing::BackendId id) const { return get(id) == BackendState::Ready; }
+bool BackendView::usable(routing::BackendId id) const { return get(id) == BackendState::Ready; }
 
-double BackendStates::share(routing::BackendId id, int64_t now_ms) const {
-  if (slow_start_ms_ <= 0 || id >= runtimes_.size()) return 1.0;
-  const int64_t since = runtimes_[id]->slowStartSinceMs();
+double BackendView::share(routing::BackendId id, int64_t now_ms) const {
+  if (slow_start_ms_ <= 0 || id >= records_.size()) return 1.0;
+  const int64_t since = records_[id]->slowStartSinceMs();
   if (since == 0 || now_ms - since >= slow_start_ms_) return 1.0;
   if (now_ms <= since) return 0.0;
   return static_cast<double>(now_ms - since) / static_cast<double>(slow_start_ms_);
 }
 
-bool BackendStates::Bindable::usable(routing::BackendId id) const {
+bool BackendView::Bindable::usable(routing::BackendId id) const {
   const BackendState st = s_.get(id);
   if (st == BackendState::Ready) return true;
-  return st == BackendState::Draining && s_.drain_keeps_bound_ && !s_.runtimes_[id]->drainExpired();
+  return st == BackendState::Draining && s_.drain_keeps_bound_ && !s_.records_[id]->drainExpired();
 }
 
-routing::RebindCause BackendStates::Bindable::unbindableCause(routing::BackendId id) const {
+routing::RebindCause BackendView::Bindable::unbindableCause(routing::BackendId id) const {
   switch (s_.get(id)) {
   case BackendState::Maintenance: return routing::RebindCause::Maintenance;
   case BackendState::Draining: return routing::RebindCause::DrainMigrate;

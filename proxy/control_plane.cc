@@ -7,13 +7,14 @@
 #include "config/config_loader.h"
 #include "config/snapshot.h"
 #include "health/health_checker.h"
-#include "proxy/admin_api.h"
-#include "proxy/admin_server.h"
 #include "health/clock.h"
+#include "proxy/admin/admin_api.h"
+#include "proxy/admin/admin_server.h"
 #include "proxy/server.h"
 
 namespace tether::proxy {
 
+using health::monotonicMs;
 using health::wallMs;
 
 namespace {
@@ -66,6 +67,7 @@ struct ControlPlane::ReloadWork {
 
 ControlPlane::ControlPlane(Server& server) : server_(server) {
   uv_loop_init(&loop_);
+  io_.emplace(&loop_);
   uv_async_init(&loop_, &async_, onAsyncCb);
   uv_timer_init(&loop_, &tick_);
   async_.data = this;
@@ -78,7 +80,7 @@ ControlPlane::ControlPlane(Server& server) : server_(server) {
           g->backends->record(*id).setActive(up, detail, static_cast<int64_t>(uv_now(&loop_)), wallMs());
         }
       });
-  api_ = std::make_unique<AdminApi>(server_, *this);
+  api_ = std::make_unique<admin::AdminApi>(*this, *this);
 }
 
 ControlPlane::~ControlPlane() {
@@ -94,9 +96,11 @@ ControlPlane::~ControlPlane() {
 std::optional<std::string> ControlPlane::start(const config::Config& cfg) {
   if (started_) return "already started";
   if (cfg.admin.enabled) {
-    admin_ = std::make_unique<AdminServer>(
-        &loop_, cfg.admin.token,
-        [this](const AdminRequest& req, AdminReply reply) { api_->handle(req, std::move(reply)); });
+    admin_ = std::make_unique<admin::AdminServer>(
+        *io_, cfg.admin.token,
+        [this](const admin::AdminRequest& req, admin::AdminReply reply) {
+          api_->handle(req, std::move(reply));
+        });
     if (auto err = admin_->listen(cfg.admin.listen.host, cfg.admin.listen.port)) {
       return "admin listener " + cfg.admin.listen.toString() + ": " + *err;
     }
@@ -254,10 +258,57 @@ ControlPlane::ReloadStats ControlPlane::reloadStats() const {
   return stats_;
 }
 
-std::optional<ControlPlane::ProbeDetail> ControlPlane::probeDetail(const std::string& name) const {
-  auto s = checker_->status(name);
-  if (!s) return std::nullopt;
-  return ProbeDetail{s->up, s->last_detail, s->probes};
+admin::DataPlaneStatus ControlPlane::status() const {
+  auto g = server_.current();
+  const auto& cfg = g->snapshot->config;
+  const auto& router = *g->snapshot->router;
+  const int64_t now_ms = monotonicMs();
+  admin::DataPlaneStatus s;
+  s.version = g->snapshot->version;
+  s.config_file = cfg.source_path;
+  s.workers = server_.workerCount();
+  s.reloads = reloadStats();
+  s.active_checks = cfg.health.active.enabled;
+  s.passive_checks = cfg.health.passive.enabled;
+  s.drain_policy = cfg.drain.policy;
+  s.load_metric = router.options().load_metric;
+  for (routing::BackendId id = 0; id < router.backends().size(); ++id) {
+    const auto& b = router.backends()[id];
+    const auto& record = g->backends->record(id);
+    admin::BackendStatus bs;
+    bs.name = b.key;
+    bs.address = cfg.backends[id].address.toString();
+    bs.weight = b.weight;
+    bs.detail = record.describe();
+    bs.totals = record.totals();
+    if (g->routing_state) bs.bound_sessions = g->routing_state->table().boundTo(router.stableId(id));
+    bs.slow_start_share = g->backends->share(id, now_ms);
+    if (auto probe = checker_->status(b.key)) {
+      bs.probe = admin::ProbeDetail{probe->up, probe->last_detail, probe->probes};
+    }
+    s.backends.push_back(std::move(bs));
+  }
+  if (g->routing_state) {
+    const auto& table = g->routing_state->table();
+    s.stick_table = admin::StickTableStats{static_cast<uint64_t>(table.size()), table.evictions()};
+  }
+  return s;
+}
+
+uint32_t ControlPlane::workerCount() const { return server_.workerCount(); }
+
+const admin::WorkerMetrics& ControlPlane::workerMetrics(uint32_t worker) const {
+  return server_.workerMetrics(worker);
+}
+
+std::optional<admin::BackendChange> ControlPlane::setBackendState(std::string_view name,
+                                                                  config::AdminState target) {
+  auto g = server_.current();
+  const auto id = g->snapshot->router->byName(name);
+  if (!id) return std::nullopt;
+  auto& record = g->backends->record(*id);
+  const bool changed = record.setAdmin(target, monotonicMs(), wallMs());
+  return admin::BackendChange{record.state(), changed};
 }
 
 void ControlPlane::beginClose() {
@@ -273,7 +324,12 @@ void ControlPlane::beginClose() {
   });
   if (admin_) {
     ++pending_closes_;
-    admin_->close([this] { --pending_closes_; });
+    admin_->close([this] {
+      --pending_closes_;
+      io_->close();  // after the last admin connection: nothing writes on this loop any more
+    });
+  } else {
+    io_->close();
   }
 }
 

@@ -6,7 +6,7 @@
 //   - a housekeeping tick (ejection ends, drain deadlines, "drained since");
 //   - config reloads: file read, YAML parse, validation and table building run in libuv's thread
 //     pool (uv_queue_work), then the new snapshot is published to every worker at once;
-//   - the admin listener (AdminServer + AdminApi), when `admin:` is configured.
+//   - the admin listener (admin::AdminServer + admin::AdminApi), when `admin:` is configured.
 //
 // Threads: start(), stop(), requestReload() and notifyPublished() may be called from any thread;
 // everything else runs on the control loop. Owns its loop and every handle on it; stop() closes
@@ -24,6 +24,8 @@
 #include <vector>
 
 #include "config/config_model.h"
+#include "proxy/admin/data_plane_view.h"
+#include "proxy/transport/io_loop.h"
 
 namespace tether::health {
 class HealthChecker;
@@ -31,25 +33,17 @@ class HealthChecker;
 
 namespace tether::proxy {
 
+namespace admin {
 class AdminApi;
 class AdminServer;
+} // namespace admin
 class Server;
 
-class ControlPlane {
+class ControlPlane final : public admin::DataPlaneView, public admin::AdminActions {
 public:
-  struct ReloadOutcome {
-    bool ok = false;
-    uint64_t version = 0;             // the running config version afterwards
-    std::vector<std::string> errors;  // file:line:col: message, when !ok
-    std::vector<std::string> warnings;  // settings that only a restart applies
-  };
-  struct ReloadStats {
-    uint64_t ok = 0;
-    uint64_t failed = 0;
-    int64_t last_unix_ms = 0;               // end of the last attempt, 0 = none
-    std::vector<std::string> last_errors;   // of the last failed attempt
-  };
-  using ReloadDone = std::function<void(const ReloadOutcome&)>;
+  using ReloadOutcome = admin::ReloadOutcome;
+  using ReloadStats = admin::ReloadStats;
+  using ReloadDone = admin::ReloadDone;
 
   static constexpr uint64_t kTickMs = 100;
 
@@ -71,15 +65,17 @@ public:
   bool closedCleanly() const { return clean_; }
 
   // ---- control loop only ----
-  void reload(ReloadDone done);
   ReloadStats reloadStats() const;
-  // Active check detail for /status; nullopt when the backend is not actively checked.
-  struct ProbeDetail {
-    bool up = true;
-    std::string last_detail;
-    uint64_t probes = 0;
-  };
-  std::optional<ProbeDetail> probeDetail(const std::string& name) const;
+
+  // admin::DataPlaneView
+  admin::DataPlaneStatus status() const override;
+  uint32_t workerCount() const override;
+  const admin::WorkerMetrics& workerMetrics(uint32_t worker) const override;
+
+  // admin::AdminActions
+  std::optional<admin::BackendChange> setBackendState(std::string_view name,
+                                                      config::AdminState target) override;
+  void reload(ReloadDone done) override;
 
 private:
   struct ReloadWork;
@@ -97,11 +93,12 @@ private:
 
   Server& server_;
   uv_loop_t loop_;
+  std::optional<transport::IoLoop> io_;  // the admin connections' read buffer and write batch
   uv_async_t async_;
   uv_timer_t tick_;
   std::unique_ptr<health::HealthChecker> checker_;
-  std::unique_ptr<AdminApi> api_;
-  std::unique_ptr<AdminServer> admin_;
+  std::unique_ptr<admin::AdminApi> api_;
+  std::unique_ptr<admin::AdminServer> admin_;
   std::thread thread_;
   uint16_t admin_port_ = 0;
   int pending_closes_ = 0;

@@ -1,187 +1,151 @@
-// DownstreamConnection, first half: lifecycle, reading and parsing, and the request side
-// (checks, routing, connecting upstream, streaming the body). The response side, writing and
-// closing are in downstream_response.cc; the class contract is in the .h.
 #include "proxy/downstream_connection.h"
 
-#include <ctime>
-
-#include "proxy/peer_address.h"
+#include "proxy/http/response_plan.h"
 #include "proxy/worker.h"
 
 namespace tether::proxy {
 
+using http::BodyFraming;
+using http::Http1Parser;
+using http::ProxyError;
+
 namespace {
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// Attempts on pooled connections that turn out to have been closed by the backend meanwhile.
+constexpr uint8_t kMaxStaleRetries = 3;
 
-// routing::RequestView over the parsed head; lives for one route() call.
-class HeadView : public routing::RequestView {
-public:
-  HeadView(const HttpHead& head, std::string_view peer) : head_(head), peer_(peer) {}
-  std::string_view method() const override { return head_.method(); }
-  std::string_view target() const override { return head_.target(); }
-  std::optional<std::string_view> headerAt(std::string_view name, size_t index) const override {
-    return head_.getAt(name, index);
-  }
-  std::string_view peerAddress() const override { return peer_; }
-
-private:
-  const HttpHead& head_;
-  std::string_view peer_;
-};
-
-// The health filter minus the backends this request already failed to connect to.
-class ExcludingFilter : public routing::BackendFilter {
-public:
-  ExcludingFilter(const routing::BackendFilter& inner, const routing::BackendId* tried, size_t n)
-      : inner_(inner), tried_(tried), n_(n) {}
-  bool usable(routing::BackendId id) const override { return !tried(id) && inner_.usable(id); }
-  // A backend this request could not reach counts as down; otherwise the health filter knows why.
-  routing::RebindCause unbindableCause(routing::BackendId id) const override {
-    return tried(id) ? routing::RebindCause::BackendDown : inner_.unbindableCause(id);
-  }
-
-private:
-  bool tried(routing::BackendId id) const {
-    for (size_t i = 0; i < n_; ++i) {
-      if (tried_[i] == id) return true;
-    }
-    return false;
-  }
-
-  const routing::BackendFilter& inner_;
-  const routing::BackendId* tried_;
-  size_t n_;
-};
-
-// Only "chunked" is implemented; any other coding (gzip, a list, repeats) gets 501.
-bool onlyChunked(const HttpHead& head) {
-  size_t seen = 0;
-  for (size_t i = 0; i < head.fieldCount(); ++i) {
-    if (!equalsIgnoreCase(head.name(i), "transfer-encoding")) continue;
-    if (++seen > 1 || !equalsIgnoreCase(head.value(i), "chunked")) return false;
-  }
-  return true;
-}
+uint64_t ms(std::chrono::milliseconds d) { return static_cast<uint64_t>(d.count()); }
 
 } // namespace
 
-DownstreamConnection::DownstreamConnection(Worker& worker)
-    : worker_(worker), generation_(worker.generation()),
-      parser_(Http1Parser::Type::Request, *this, worker.config().limits.max_header_bytes) {
-  uv_tcp_init(worker_.loop(), &tcp_);
+DownstreamConnection::DownstreamConnection(Worker& worker, transport::Transport* transport)
+    : worker_(worker), transport_(transport),
+      parser_(Http1Parser::Type::Request, *this, worker.config().limits.max_header_bytes),
+      exchange_(worker) {
   uv_timer_init(worker_.loop(), &timer_);
-  tcp_.data = this;
   timer_.data = this;
-  shutdown_req_.data = this;
+  transport_->setHandler(this);
 }
 
 void DownstreamConnection::start() {
-  uv_tcp_nodelay(&tcp_, 1);
-  peer_ = peerAddress(&tcp_);
-  started_ = std::chrono::steady_clock::now();
+  exchange_.markStart();
   armTimer(Timer::Header, config().timeouts.client_header);
-  startReading();
+  transport_->startReading();
 }
 
 void DownstreamConnection::stopGracefully() {
   stop_requested_ = true;
   keep_alive_ = false;
-  if (!in_exchange_ && pending_.empty() && !parser_.inMessage()) close();
+  if (state_ == State::Idle && pending_.empty() && !parser_.inMessage()) close();
+}
+
+// The transitions, and what each one implies, in one place.
+void DownstreamConnection::enter(State next) {
+  const State was = state_;
+  state_ = next;
+  switch (next) {
+  case State::Idle:  // the exchange ended and the connection stays open
+    exchange_.reset();
+    request_ = {};
+    response_framing_ = BodyFraming::None;
+    request_done_ = response_started_ = false;
+    client_paused_ = upstream_paused_ = false;
+    stale_retries_ = 0;
+    return;
+  case State::Exchange:
+  case State::Tunnel:
+    stopTimer();  // a head ended the header timeout; a tunnel has no timeout of its own
+    return;
+  case State::Closing:
+    stopTimer();
+    // A client that never reads what is queued holds the connection for client_idle at most.
+    transport_->closeAfterFlush(config().timeouts.client_idle);
+    return;
+  case State::Closed:
+    if (was == State::Closed) return;
+    exchange_.releaseLoad();
+    if (upstream_) {
+      upstream_->detach();
+      upstream_->close();  // an unfinished exchange: the backend connection cannot be reused
+      upstream_ = nullptr;
+    }
+    stopTimer();
+    pending_closes_ = transport_ ? 2 : 1;
+    if (transport_) transport_->close();
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), onTimerClosed);
+    return;
+  }
 }
 
 void DownstreamConnection::close() {
-  if (closed_) return;
-  closed_ = true;
-  worker_.writeBatch().cancel(*this);
-  releaseLoad();
-  if (upstream_) {
-    upstream_->detach();
-    upstream_->close();  // an unfinished exchange: the backend connection cannot be reused
-    upstream_ = nullptr;
-  }
-  uv_timer_stop(&timer_);
-  pending_closes_ = 2;
-  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), onClosed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), onClosed);
+  if (state_ != State::Closed) enter(State::Closed);
 }
 
-void DownstreamConnection::onClosed(uv_handle_t* h) {
-  auto* self = static_cast<DownstreamConnection*>(h->data);
-  if (--self->pending_closes_ > 0) return;
-  self->worker_.onConnectionClosed(self);
-  delete self;
+void DownstreamConnection::onTransportClosed() {
+  transport_ = nullptr;
+  if (state_ != State::Closed) {
+    enter(State::Closed);  // the lingering close ended (or the transport failed): the rest follows
+    return;
+  }
+  handleClosed();
+}
+
+void DownstreamConnection::onTimerClosed(uv_handle_t* h) {
+  static_cast<DownstreamConnection*>(h->data)->handleClosed();
+}
+
+void DownstreamConnection::handleClosed() {
+  if (--pending_closes_ > 0) return;
+  worker_.onConnectionClosed(this);
+  delete this;
+}
+
+void DownstreamConnection::clientGone() {
+  // The client went away (or reset). An exchange in progress is abandoned; the access log
+  // records status 0 when nothing was sent.
+  if (state_ == State::Exchange) exchange_.finish(parser_.head(), transport_->peerAddress(), "client_closed");
+  close();
 }
 
 // ---- reading and parsing ----------------------------------------------------------------------
 
-void DownstreamConnection::startReading() {
-  if (reading_ || closed_) return;
-  if (uv_read_start(stream(), onAlloc, onRead) == 0) reading_ = true;
-}
-
-void DownstreamConnection::stopReading() {
-  if (!reading_) return;
-  uv_read_stop(stream());
-  reading_ = false;
-}
-
-void DownstreamConnection::onAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
-  *buf = static_cast<DownstreamConnection*>(h->data)->worker_.readBuffer();
-}
-
-void DownstreamConnection::onRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
-  static_cast<DownstreamConnection*>(s->data)->onReadImpl(nread, buf);
-}
-
-void DownstreamConnection::onReadImpl(ssize_t nread, const uv_buf_t* buf) {
-  if (nread == 0 || closed_) return;
-  if (lingering_) {
-    if (nread < 0) close();  // discard everything until the client closes or the timer fires
-    return;
-  }
-  if (nread < 0) {
-    // The client went away (or reset). An exchange in progress is abandoned; the access log
-    // records status 0 when nothing was sent.
-    if (in_exchange_ && !tunnel_) logExchange("client_closed");
-    close();
-    return;
-  }
-  if (tunnel_) {
-    if (upstream_) {
-      upstream_->send({buf->base, static_cast<size_t>(nread)});
-      if (upstream_ && upstream_->backlogged()) {
-        body_paused_ = true;
-        stopReading();
-      }
+void DownstreamConnection::onTransportData(const char* data, size_t len) {
+  if (state_ == State::Tunnel) {
+    if (!upstream_) return;
+    upstream_->send({data, len});
+    if (upstream_ && upstream_->backlogged()) {
+      client_paused_ = true;
+      transport_->stopReading();
     }
     return;
   }
-  const bool new_request = !in_exchange_ && timer_kind_ == Timer::Idle;
+  if (state_ != State::Idle && state_ != State::Exchange) return;
+  const bool new_request = state_ == State::Idle && timer_kind_ == Timer::Idle;
   if (new_request) {
-    started_ = std::chrono::steady_clock::now();  // a new request begins
-  } else if (in_exchange_ && !request_done_) {
+    exchange_.markStart();
+  } else if (state_ == State::Exchange && !request_done_) {
     armTimer(Timer::Body, config().timeouts.client_idle);
   }
-  feed(buf->base, static_cast<size_t>(nread));
+  feed(data, len);
   // Only a head still incomplete after this read needs the header timeout; a whole head already
-  // stopped the idle timer in startExchange(). (Arming it first would cost a timer-heap insert and
-  // removal per keep-alive request.)
-  if (new_request && !closed_ && timer_kind_ == Timer::Idle) {
+  // stopped the idle timer. (Arming it first would cost a timer-heap insert and removal per
+  // keep-alive request.)
+  if (new_request && state_ == State::Idle && timer_kind_ == Timer::Idle) {
     armTimer(Timer::Header, config().timeouts.client_header);
   }
 }
 
 void DownstreamConnection::feed(const char* data, size_t len) {
-  while (len > 0 && !closed_) {
-    if (in_exchange_ && request_done_) {
+  while (len > 0 && (state_ == State::Idle || state_ == State::Exchange)) {
+    if (state_ == State::Exchange && request_done_) {
       // The next pipelined request waits until this response is done.
       pending_.append(data, len);
-      stopReading();
+      transport_->stopReading();
       return;
     }
     const auto r = parser_.execute(data, len);
-    if (closed_ || lingering_ || closing_after_write_) return;
+    if (state_ != State::Idle && state_ != State::Exchange) return;
     switch (r.status) {
     case Http1Parser::Status::Ok:
       return;
@@ -191,7 +155,7 @@ void DownstreamConnection::feed(const char* data, size_t len) {
       len -= r.consumed;
       if (len > 0) {
         pending_.append(data, len);
-        stopReading();
+        transport_->stopReading();
       }
       return;
     case Http1Parser::Status::HeadTooLarge:
@@ -200,17 +164,13 @@ void DownstreamConnection::feed(const char* data, size_t len) {
     case Http1Parser::Status::Rejected:
       return;  // the handler already answered
     case Http1Parser::Status::Error:
-      if (in_exchange_) {
-        // A framing error inside a body already being streamed (bad chunk size): the backend has
-        // seen a truncated request and can never see what follows.
-        if (!response_started_) {
-          reject(ProxyError::BadRequest);
-        } else {
-          close();
-        }
-        return;
+      // A framing error inside a body already being streamed (bad chunk size): the backend has
+      // seen a truncated request and can never see what follows.
+      if (response_started_) {
+        close();
+      } else {
+        reject(ProxyError::BadRequest);
       }
-      reject(ProxyError::BadRequest);
       return;
     }
   }
@@ -218,135 +178,63 @@ void DownstreamConnection::feed(const char* data, size_t len) {
 
 // ---- request side -----------------------------------------------------------------------------
 
-Http1Parser::HeadAction DownstreamConnection::onHead(HttpHead& head) {
-  generation_ = worker_.generation();
+Http1Parser::HeadAction DownstreamConnection::onHead(http::HttpHead& head) {
+  exchange_.begin();
   if (!startExchange(head)) return Http1Parser::HeadAction::Abort;
   return Http1Parser::HeadAction::Proceed;
 }
 
-bool DownstreamConnection::startExchange(HttpHead& head) {
-  in_exchange_ = true;
-  client_http10_ = head.http_major == 1 && head.http_minor == 0;
-  head_request_ = head.method() == "HEAD";
+bool DownstreamConnection::startExchange(http::HttpHead& head) {
+  enter(State::Exchange);
   keep_alive_ = parser_.keepAlive() && !stop_requested_;
-  uv_timer_stop(&timer_);
-  timer_kind_ = Timer::None;
-
-  if (head.method() == "CONNECT" || !onlyChunked(head)) {
-    reject(ProxyError::NotImplemented);
+  if (auto refused = http::checkRequest(head, parser_.chunked(), parser_.contentLength(),
+                                        config().limits.max_body_bytes, request_)) {
+    reject(*refused);
     return false;
   }
-  // RFC 9112 §3.2: an HTTP/1.1 request needs exactly one Host.
-  const size_t hosts = head.count("host");
-  if (hosts > 1 || (hosts == 0 && !client_http10_)) {
-    reject(ProxyError::BadRequest);
-    return false;
-  }
-  const uint64_t max_body = config().limits.max_body_bytes;
-  if (parser_.chunked()) {
-    request_framing_ = BodyFraming::Chunked;
-  } else if (auto cl = parser_.contentLength()) {
-    // Kept even when 0: some applications answer a POST without Content-Length with 411.
-    request_framing_ = BodyFraming::Length;
-    request_length_ = *cl;
-    if (max_body && *cl > max_body) {
-      reject(ProxyError::BodyTooLarge);
-      return false;
-    }
-  } else {
-    request_framing_ = BodyFraming::None;
-  }
-  upgrade_requested_ = head.get("upgrade").has_value() && [&] {
-    for (size_t i = 0; i < head.fieldCount(); ++i) {
-      if (equalsIgnoreCase(head.name(i), "connection") && listContainsToken(head.value(i), "upgrade")) {
-        return true;
-      }
-    }
-    return false;
-  }();
-
   if (!routeAndConnect(head)) return false;
-
-  if (request_framing_ != BodyFraming::None && !client_http10_) {
-    if (auto expect = head.get("expect"); expect && equalsIgnoreCase(*expect, "100-continue")) {
-      write(kContinue);
-    }
-  }
-  if (request_framing_ != BodyFraming::None) armTimer(Timer::Body, config().timeouts.client_idle);
-  return !closed_;
+  if (request_.expect_continue) transport_->write(kContinue);
+  if (request_.framing != BodyFraming::None) armTimer(Timer::Body, config().timeouts.client_idle);
+  return state_ == State::Exchange;
 }
 
-bool DownstreamConnection::routeAndConnect(const HttpHead& head) {
-  const HeadView view(head, peer_);
-  const ExcludingFilter usable(*generation_->backends, tried_, tried_count_);
-  const ExcludingFilter bindable(generation_->backends->bindable(), tried_, tried_count_);
-  routing::RouteContext ctx;
-  ctx.usable = &usable;
-  ctx.bindable = &bindable;
-  ctx.state = generation_->routing_state;
-  ctx.ramp = generation_->backends.get();
-  ctx.now_ms = static_cast<int64_t>(uv_now(worker_.loop()));
-  ctx.now_unix_s = static_cast<int64_t>(std::time(nullptr));
-  ctx.random = worker_.nextRandom();
-  route_ = router().route(view, ctx);
-  if (route_.reject) {
-    reject(ProxyError::MissingSessionKey);
+bool DownstreamConnection::routeAndConnect(const http::HttpHead& head) {
+  if (auto error = exchange_.route(head, transport_->peerAddress())) {
+    reject(*error);
     return false;
   }
-  reason_ = routing::reasonName(route_.decision.reason);
-  if (!route_.decision.found()) {
-    // After failed attempts, the last failure says more than "nothing usable".
-    reject(tried_count_ ? ProxyError::UpstreamConnectFailed : ProxyError::NoBackend);
-    return false;
-  }
-  backend_ = route_.decision.backend;
-  if (tried_count_ < kMaxTried) tried_[tried_count_++] = backend_;
-  if (route_.rebind != routing::RebindCause::None) {
-    worker_.metrics().rebinds[static_cast<size_t>(route_.rebind)].fetch_add(1, std::memory_order_relaxed);
-  }
-  if (generation_->routing_state && router().options().load_metric == routing::LoadMetric::Requests) {
-    inflight_id_ = router().stableId(backend_);
-    generation_->routing_state->inflight().add(inflight_id_, 1);
-  }
-  traffic().in_flight.fetch_add(1, std::memory_order_relaxed);
-  inflight_counted_ = true;
-
-  // Only an HTTP/1.0 request may lack Host; the backend's address stands in for it then.
-  std::string authority;
-  if (!head.get("host")) {
-    const auto& backend = router().backends()[backend_];
-    authority = backend.host + ":" + std::to_string(backend.port);
-  }
-  UpstreamRequestOptions opts;
-  opts.framing = request_framing_;
-  opts.content_length = request_length_;
-  opts.upgrade = upgrade_requested_;
-  opts.forwarded_headers = config().forwarding.x_forwarded_for;
-  opts.peer_trusted = routing::anyContains(config().forwarding.trusted_proxies, peer_);
-  opts.peer_address = peer_;
-  opts.backend_authority = authority;
-  scratch_.clear();
-  buildUpstreamRequest(head, opts, scratch_);
   return connectUpstream();
 }
 
 bool DownstreamConnection::connectUpstream() {
-  const auto& backend = router().backends()[backend_];
+  const auto& backend = exchange_.backend();
   auto acquired = worker_.pool().acquire(backend, config());
-  if (!acquired.conn) {
-    reject(ProxyError::UpstreamConnectFailed);
-    return false;
-  }
   upstream_ = acquired.conn;
-  upstream_->attach(this, head_request_);
-  upstream_->send(scratch_);
+  upstream_->attach(this, request_.head);
+  // Only an HTTP/1.0 request may lack Host; the backend's address stands in for it then.
+  std::string authority;
+  const auto& head = parser_.head();
+  if (!head.get("host")) authority = backend.host + ":" + std::to_string(backend.port);
+  const std::string_view peer = transport_->peerAddress();
+  http::UpstreamRequestOptions opts;
+  opts.framing = request_.framing;
+  opts.content_length = request_.content_length;
+  opts.upgrade = request_.upgrade;
+  opts.forwarded_headers = config().forwarding.x_forwarded_for;
+  opts.peer_trusted = routing::anyContains(config().forwarding.trusted_proxies, peer);
+  opts.peer_address = peer;
+  opts.backend_authority = authority;
+  std::string& out = worker_.scratch();  // copied by send(): nothing keeps it past this call
+  out.clear();
+  http::buildUpstreamRequest(head, opts, out);
+  upstream_->send(out);
   return upstream_ != nullptr;  // send() may have failed the exchange synchronously
 }
 
 bool DownstreamConnection::onBody(std::string_view data) {
-  bytes_in_ += data.size();
+  exchange_.addBytesIn(data.size());
   const uint64_t max_body = config().limits.max_body_bytes;
-  if (max_body && bytes_in_ > max_body) {
+  if (max_body && exchange_.bytesIn() > max_body) {
     if (!response_started_) {
       reject(ProxyError::BodyTooLarge);
     } else {
@@ -355,43 +243,232 @@ bool DownstreamConnection::onBody(std::string_view data) {
     return false;
   }
   if (!upstream_) return true;  // the exchange already failed; keep parsing to find its end
-  if (request_framing_ == BodyFraming::Chunked) {
+  if (request_.framing == BodyFraming::Chunked) {
     char buf[24];
-    upstream_->send(chunkHeader(data.size(), buf), data, "\r\n");
+    upstream_->send(http::chunkHeader(data.size(), buf), data, "\r\n");
   } else {
     upstream_->send(data);
   }
   if (upstream_ && upstream_->backlogged()) {
-    body_paused_ = true;
-    stopReading();
+    client_paused_ = true;
+    transport_->stopReading();
   }
-  return !closed_;
+  return state_ != State::Closed;
 }
 
 void DownstreamConnection::onMessageComplete() {
   request_done_ = true;
-  if (timer_kind_ == Timer::Body) {
-    uv_timer_stop(&timer_);
-    timer_kind_ = Timer::None;
-  }
+  if (timer_kind_ == Timer::Body) stopTimer();
   if (!upstream_) return;
-  if (request_framing_ == BodyFraming::Chunked) upstream_->send("0\r\n\r\n");
-  if (upstream_) {
-    upstream_->requestComplete(static_cast<uint64_t>(config().timeouts.upstream_response.count()));
-  }
+  if (request_.framing == BodyFraming::Chunked) upstream_->send("0\r\n\r\n");
+  if (upstream_) upstream_->requestComplete(ms(config().timeouts.upstream_response));
 }
 
 void DownstreamConnection::reject(ProxyError error) {
-  status_ = statusFor(error);
-  logExchange(errorName(error));
+  exchange_.setStatus(http::statusFor(error));
+  exchange_.finish(parser_.head(), transport_->peerAddress(), http::errorName(error));
   if (upstream_) {
     upstream_->detach();
     upstream_->close();
     upstream_ = nullptr;
   }
   keep_alive_ = false;
-  write(responseFor(error));
-  startLinger();
+  transport_->write(http::responseFor(error));
+  enter(State::Closing);
+}
+
+// ---- response side ----------------------------------------------------------------------------
+
+void DownstreamConnection::onUpstreamHead(const http::HttpHead& head) {
+  if (head.status == 101 && !request_.upgrade) {
+    // A protocol switch nobody asked for: the backend is broken, not the client.
+    upstream::UpstreamConnection* up = upstream_;
+    upstream_ = nullptr;
+    if (up) up->close();
+    reject(ProxyError::UpstreamBadResponse);
+    return;
+  }
+  response_started_ = true;
+  exchange_.setStatus(head.status);
+  exchange_.reportHealth(head.status != 502 && head.status != 504);
+  auto plan = http::planResponse(head, request_, request_done_, keep_alive_);
+  keep_alive_ = plan.options.keep_alive;
+  response_framing_ = plan.options.framing;
+  exchange_.learnFromResponse(head);
+  // tether's own binding cookie goes next to the application's Set-Cookie fields, never
+  // replacing them.
+  std::string cookie;
+  exchange_.appendAffinityCookie(cookie);
+  plan.options.extra_fields = cookie;
+  std::string& out = worker_.scratch();
+  out.clear();
+  http::buildClientResponse(head, plan.options, out);
+  transport_->writeDeferred(out);
+  if (!plan.tunnel) return;
+  enter(State::Tunnel);
+  // Bytes the client sent after its upgrade request belong to the new protocol.
+  if (!pending_.empty() && upstream_) {
+    std::string early;
+    early.swap(pending_);
+    upstream_->send(early);
+  }
+  transport_->startReading();
+}
+
+void DownstreamConnection::onUpstreamBody(std::string_view data) {
+  exchange_.addBytesOut(data.size());
+  if (response_framing_ == BodyFraming::Chunked) {
+    char buf[24];
+    transport_->writeDeferred(http::chunkHeader(data.size(), buf), data, "\r\n");
+  } else {
+    transport_->writeDeferred(data);
+  }
+  pauseUpstreamIfBacklogged();
+}
+
+void DownstreamConnection::pauseUpstreamIfBacklogged() {
+  if (state_ == State::Closed || !upstream_ || !transport_->backlogged()) return;
+  upstream_paused_ = true;
+  upstream_->pauseReading();
+}
+
+void DownstreamConnection::onTransportDrained() {
+  if (!upstream_paused_) return;
+  upstream_paused_ = false;
+  if (upstream_) upstream_->resumeReading();
+}
+
+void DownstreamConnection::onUpstreamComplete() {
+  if (response_framing_ == BodyFraming::Chunked) transport_->writeDeferred("0\r\n\r\n");
+  if (state_ == State::Closed) return;
+  upstream::UpstreamConnection* up = upstream_;
+  upstream_ = nullptr;
+  if (up) {
+    up->detach();
+    if (request_done_) {
+      worker_.pool().release(up, config());
+    } else {
+      up->close();
+    }
+  }
+  finishExchange();
+}
+
+void DownstreamConnection::onUpstreamError(ProxyError error, bool response_started) {
+  upstream::UpstreamConnection* failed = upstream_;
+  upstream_ = nullptr;
+  if (response_started_ || response_started) {
+    // Part of the response already went out: all we can do is cut the client off.
+    exchange_.finish(parser_.head(), transport_->peerAddress(), http::errorName(error));
+    close();
+    return;
+  }
+  // A pooled connection the backend closed meanwhile: resend a bodiless request on another one.
+  const bool stale = failed && failed->wasReused() &&
+                     (error == ProxyError::UpstreamReset || error == ProxyError::UpstreamBadResponse);
+  // An idle connection the backend timed out says nothing about its health; anything else does.
+  if (!stale) exchange_.reportHealth(false);
+  // Nothing reached the backend: any method may go to the next candidate (re-placed, re-bound),
+  // as long as no body byte was consumed (they went to the failed connection). After the request
+  // went out, only a bodiless idempotent one, and only when upstream.retry_on_reset says so: the
+  // backend may have acted on it.
+  const bool connect_failed = error == ProxyError::UpstreamConnectFailed && exchange_.bytesIn() == 0;
+  const bool reset_retry = error == ProxyError::UpstreamReset && !stale && request_.bodiless() &&
+                           config().upstream.retry_on_reset &&
+                           http::idempotent(parser_.head().method());
+  bool retried = false;
+  if ((connect_failed || reset_retry) && exchange_.mayRetry()) {
+    exchange_.releaseLoad();
+    retried = routeAndConnect(parser_.head());
+    if (!retried) return;  // answered already
+  } else if (stale && request_.bodiless() && stale_retries_ < kMaxStaleRetries) {
+    ++stale_retries_;
+    retried = connectUpstream();
+  } else {
+    reject(error);
+    return;
+  }
+  if (retried && request_done_ && upstream_) {
+    upstream_->requestComplete(ms(config().timeouts.upstream_response));
+  }
+}
+
+void DownstreamConnection::onUpstreamDrained() {
+  if (!client_paused_) return;
+  client_paused_ = false;
+  transport_->startReading();
+}
+
+void DownstreamConnection::onTunnelData(std::string_view data) {
+  exchange_.addBytesOut(data.size());
+  transport_->writeDeferred(data);
+  pauseUpstreamIfBacklogged();
+}
+
+void DownstreamConnection::onTunnelEof() {
+  upstream_ = nullptr;
+  exchange_.finish(parser_.head(), transport_->peerAddress());
+  enter(State::Closing);
+}
+
+void DownstreamConnection::finishExchange() {
+  exchange_.finish(parser_.head(), transport_->peerAddress());
+  if (!keep_alive_ || stop_requested_) {
+    enter(State::Closing);
+    return;
+  }
+  enter(State::Idle);
+  armTimer(Timer::Idle, config().timeouts.client_idle);
+  parser_.resume();
+  if (!pending_.empty()) {
+    std::string next;
+    next.swap(pending_);
+    exchange_.markStart();
+    armTimer(Timer::Header, config().timeouts.client_header);
+    feed(next.data(), next.size());
+  }
+  if ((state_ == State::Idle || (state_ == State::Exchange && !request_done_)) && !client_paused_) {
+    transport_->startReading();
+  }
+}
+
+// ---- timers -----------------------------------------------------------------------------------
+
+void DownstreamConnection::armTimer(Timer kind, std::chrono::milliseconds duration) {
+  timer_kind_ = kind;
+  uv_timer_start(&timer_, onTimer, ms(duration), 0);
+}
+
+void DownstreamConnection::stopTimer() {
+  if (timer_kind_ == Timer::None) return;
+  uv_timer_stop(&timer_);
+  timer_kind_ = Timer::None;
+}
+
+void DownstreamConnection::onTimer(uv_timer_t* t) {
+  auto* self = static_cast<DownstreamConnection*>(t->data);
+  const Timer kind = self->timer_kind_;
+  self->timer_kind_ = Timer::None;
+  switch (kind) {
+  case Timer::Header:
+    // Nothing received yet: a silent close. A partial head: tell the client why.
+    if (self->parser_.inMessage()) {
+      self->reject(ProxyError::ClientHeaderTimeout);
+    } else {
+      self->close();
+    }
+    break;
+  case Timer::Body:
+    if (!self->response_started_) {
+      self->reject(ProxyError::ClientHeaderTimeout);
+    } else {
+      self->close();
+    }
+    break;
+  default:
+    self->close();
+    break;
+  }
 }
 
 } // namespace tether::proxy

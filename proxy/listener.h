@@ -4,7 +4,7 @@
 // Each worker has its own socket bound with SO_REUSEPORT, so the kernel spreads new connections
 // across workers with no shared accept lock (nginx's `reuseport`, Envoy's default). libuv 1.44 has
 // no flag for SO_REUSEPORT, so the sockets are made here with plain syscalls on the control thread
-// and handed to each worker's loop with uv_tcp_open (the brief's requirement).
+// and handed to each worker's loop with uv_tcp_open.
 //
 // Loop thread only after construction. Owns its uv_tcp_t; freed in the close callback.
 

@@ -35,7 +35,7 @@ std::unique_ptr<routing::RoutingState> makeStore(const config::Config& cfg) {
 
 using health::monotonicMs;
 
-GenerationClock clockNow() { return {monotonicMs(), health::wallMs()}; }
+health::ClockReading clockNow() { return {monotonicMs(), health::wallMs()}; }
 
 uint32_t workersFor(const config::Config& cfg) {
   return cfg.workers ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -45,7 +45,7 @@ uint32_t workersFor(const config::Config& cfg) {
 
 Server::Server(config::SnapshotConstSharedPtr snapshot)
     : routing_state_(makeStore(snapshot->config)), worker_count_(workersFor(snapshot->config)),
-      metrics_(new WorkerMetrics[worker_count_]),
+      metrics_(new admin::WorkerMetrics[worker_count_]),
       generation_(makeGeneration(std::move(snapshot), nullptr, routing_state_.get(), clockNow(), worker_count_)),
       control_(std::make_unique<ControlPlane>(*this)) {}
 

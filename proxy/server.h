@@ -16,7 +16,7 @@
 
 #include "config/snapshot.h"
 #include "proxy/generation.h"
-#include "proxy/worker_metrics.h"
+#include "proxy/admin/worker_metrics.h"
 
 namespace tether::proxy {
 
@@ -52,7 +52,7 @@ public:
   config::SnapshotConstSharedPtr snapshot() const { return current()->snapshot; }
   // Bound admin listener port (0 = no admin listener).
   uint16_t adminPort() const;
-  const WorkerMetrics& workerMetrics(uint32_t worker) const { return metrics_[worker]; }
+  const admin::WorkerMetrics& workerMetrics(uint32_t worker) const { return metrics_[worker]; }
 
   // Graceful stop: stop accepting, let in-flight requests finish for up to graceful_shutdown,
   // then close everything. Returns once every worker loop is closed. Idempotent.
@@ -68,7 +68,7 @@ private:
   // Bindings and loads outlive every generation: reloads keep sessions where they are.
   std::unique_ptr<routing::RoutingState> routing_state_;
   uint32_t worker_count_;
-  std::unique_ptr<WorkerMetrics[]> metrics_;  // one per worker; written only by that worker
+  std::unique_ptr<admin::WorkerMetrics[]> metrics_;  // one per worker; written only by that worker
   mutable std::mutex mu_;                     // guards generation_
   GenerationConstSharedPtr generation_;
   std::unique_ptr<ControlPlane> control_;

@@ -4,18 +4,23 @@
 
 #include "proxy/downstream_connection.h"
 #include "proxy/listener.h"
+#include "proxy/transport/tcp_transport.h"
 
 namespace tether::proxy {
 
 Worker::Worker(uint32_t index, GenerationConstSharedPtr generation, std::vector<int> listen_fds,
-               AccessLog& access_log, WorkerMetrics& metrics)
-    : index_(index), read_buf_(new char[kReadBufferSize]), generation_(std::move(generation)),
-      listen_fds_(std::move(listen_fds)), pool_(*this), access_log_(access_log), metrics_(metrics) {
+               AccessLog& access_log, admin::WorkerMetrics& metrics,
+               transport::Connector* connector)
+    : index_(index), connector_(connector ? connector : &tcp_connector_),
+      generation_(std::move(generation)), listen_fds_(std::move(listen_fds)),
+      access_log_(access_log), metrics_(metrics) {
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &async_, onAsync);
   uv_timer_init(&loop_, &stop_timer_);
   uv_timer_init(&loop_, &sweep_timer_);
-  write_batch_.emplace(&loop_);
+  io_.emplace(&loop_);
+  pool_.emplace(*io_, *connector_,
+                upstream::UpstreamPool::Gauges{&metrics_.pool_idle, &metrics_.pool_live});
   async_.data = this;
   stop_timer_.data = this;
   sweep_timer_.data = this;
@@ -85,15 +90,15 @@ void Worker::onAsyncImpl() {
 }
 
 void Worker::accept(uv_stream_t* server) {
-  auto* conn = new DownstreamConnection(*this);
-  if (uv_accept(server, conn->stream()) != 0) {
-    conn->close();
-    return;
-  }
+  if (auto* transport = transport::TcpTransport::accept(*io_, server)) adopt(transport);
+}
+
+void Worker::adopt(transport::Transport* transport) {
   if (connections_.size() >= config().limits.max_connections || stopping_) {
-    conn->close();  // over the limit: refuse cheaply rather than degrade everyone
+    transport->close();  // over the limit: refuse cheaply rather than degrade everyone
     return;
   }
+  auto* conn = new DownstreamConnection(*this, transport);
   connections_.insert(conn);
   metrics_.connections.store(static_cast<int64_t>(connections_.size()), std::memory_order_relaxed);
   conn->start();
@@ -140,8 +145,8 @@ void Worker::forceClose() {
 void Worker::maybeFinish() {
   if (finished_ || !connections_.empty()) return;
   finished_ = true;
-  pool_.closeAll();
-  write_batch_->close();
+  pool_->closeAll();
+  io_->close();
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sweep_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);

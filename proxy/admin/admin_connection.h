@@ -1,0 +1,95 @@
+#pragma once
+// AdminServer::Connection: AdminServer's per-connection HTTP/1.1 handling (the protocol rules are
+// in admin_server.h). Private to AdminServer: only admin_server.cc and admin_connection.cc include
+// this header. It reads AdminServer's settings (token, handler, idle timeout, closing) and, in its
+// last close callback, removes itself from AdminServer's set.
+//
+// Loop thread only.
+
+#include <uv.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "proxy/admin/admin_server.h"
+#include "proxy/http/http1_parser.h"
+#include "proxy/transport/transport.h"
+
+namespace tether::proxy::admin {
+
+// One admin client connection. Owns its Transport and its uv_timer_t; the only way to destroy
+// it is close() (or the end of the transport's lingering close), and it is freed once both are
+// closed.
+class AdminServer::Connection : public http::Http1Parser::Handler,
+                                public transport::Transport::Handler {
+public:
+  Connection(AdminServer& server, transport::Transport* transport);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void start();
+  void close();
+
+  // http::Http1Parser::Handler
+  http::Http1Parser::HeadAction onHead(http::HttpHead& head) override;
+  bool onBody(std::string_view data) override;
+  void onMessageComplete() override {}
+
+  // transport::Transport::Handler
+  void onTransportData(const char* data, size_t len) override;
+  void onTransportEof() override { close(); }
+  void onTransportError(transport::TransportError) override { close(); }
+  void onTransportDrained() override;
+  void onTransportClosed() override;
+
+private:
+  // Replies find their connection through this; close() resets it, so a late reply is a no-op.
+  struct Link {
+    Connection* conn;
+  };
+  ~Connection() = default;
+
+  void drain();
+  void dispatch();
+  void onReply(uint64_t exchange, AdminResponse response);
+  bool authorized(const http::HttpHead& head) const;
+  // Writes one response; `closing` adds "Connection: close".
+  void respond(const AdminResponse& response, bool closing);
+  // Answers with a JSON error and closes after it; for requests that end the connection.
+  void reject(int status, std::string_view message);
+  // Debug log line for the request being answered; forgets its method and target.
+  void logRequest(int status);
+  void closeAfterFlush();
+  // The idle timeout: no request bytes between or inside requests.
+  void armIdleTimer();
+  void handleClosed();
+
+  static void onTimer(uv_timer_t* t);
+  static void onTimerClosed(uv_handle_t* h);
+
+  AdminServer& server_;
+  transport::Transport* transport_;
+  uv_timer_t timer_;
+  http::Http1Parser parser_;
+  std::shared_ptr<Link> link_;
+  std::string in_;          // bytes read and not parsed yet
+  AdminRequest request_;    // being parsed
+  std::string method_;      // for the debug log
+  std::string target_;
+  std::chrono::steady_clock::time_point started_;
+  uint64_t exchange_ = 0;   // bumped per dispatched request; a reply must name the current one
+  int pending_closes_ = 0;
+  bool closed_ = false;
+  bool timer_armed_ = false;
+  bool draining_ = false;
+  bool awaiting_reply_ = false;
+  bool keep_alive_ = true;
+  bool head_request_ = false;
+  bool http10_ = false;
+  bool ending_ = false;  // the last response is queued; the transport sends it and closes
+};
+
+} // namespace tether::proxy::admin

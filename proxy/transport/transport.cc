@@ -1,0 +1,203 @@
+#include "proxy/transport/transport.h"
+
+namespace tether::proxy::transport {
+
+namespace {
+// A gathered buffer larger than this is freed after a flush: a large response or upload must not
+// stay allocated on an idle keep-alive connection.
+constexpr size_t kKeptCapacity = 4096;
+} // namespace
+
+std::string_view errorName(TransportError error) {
+  switch (error) {
+  case TransportError::ConnectFailed: return "connect_failed";
+  case TransportError::Reset: return "reset";
+  case TransportError::WriteFailed: return "write_failed";
+  }
+  return "unknown";
+}
+
+// The lingering close's timer, made only when a connection starts lingering. Freed in its close
+// callback, which also counts as one of the transport's closed handles.
+struct Transport::LingerTimer {
+  uv_timer_t timer;
+  Transport* owner;
+
+  static void onFire(uv_timer_t* t) { static_cast<LingerTimer*>(t->data)->owner->close(); }
+  static void onClosed(uv_handle_t* h) {
+    auto* self = static_cast<LingerTimer*>(h->data);
+    Transport* owner = self->owner;
+    delete self;
+    owner->handleClosed();
+  }
+};
+
+Transport::~Transport() = default;
+
+void Transport::startReading() {
+  want_reading_ = true;
+  if (phase_ == Phase::Open) readOn();
+}
+
+void Transport::stopReading() {
+  want_reading_ = false;
+  if (phase_ == Phase::Open) readOff();
+}
+
+void Transport::write(std::string_view a, std::string_view b, std::string_view c) {
+  if (!open()) return;
+  if (phase_ == Phase::Connecting || !out_.empty()) {  // behind bytes already waiting: keep order
+    out_.append(a).append(b).append(c);
+    if (out_.size() >= kHighWater && phase_ == Phase::Open) sendGathered(false);
+    return;
+  }
+  if (!sendNow({a, b, c})) fail(TransportError::WriteFailed);
+}
+
+void Transport::writeDeferred(std::string_view a, std::string_view b, std::string_view c) {
+  if (!open()) return;
+  out_.append(a).append(b).append(c);
+  if (phase_ != Phase::Open) return;  // connecting: sent once connected
+  if (out_.size() >= kHighWater) {
+    sendGathered(false);
+    return;
+  }
+  io_.batch().enqueue(*this);
+}
+
+void Transport::flush() { sendGathered(false); }
+
+void Transport::sendGathered(bool notify) {
+  io_.batch().cancel(*this);  // sent now, not again at the end of the iteration
+  if (out_.empty() || (phase_ != Phase::Open && phase_ != Phase::Flushing)) return;
+  // sendNow() copies whatever the peer did not take, so out_ can be reused at once.
+  const bool ok = sendNow({out_});
+  out_.clear();
+  if (out_.capacity() > kKeptCapacity) std::string().swap(out_);
+  if (!ok) {
+    fail(TransportError::WriteFailed);
+    return;
+  }
+  // When the peer took everything, no writeDone() will come to say the queue shrank.
+  if (notify) checkDrained();
+}
+
+bool Transport::backlogged() {
+  if (queuedBytes() > kHighWater) {
+    backlogged_ = true;
+    return true;
+  }
+  return false;
+}
+
+void Transport::checkDrained() {
+  if (!backlogged_ || queuedBytes() >= kLowWater) return;
+  backlogged_ = false;
+  if (handler_ && phase_ == Phase::Open) handler_->onTransportDrained();
+}
+
+void Transport::closeAfterFlush(std::chrono::milliseconds linger) {
+  if (phase_ == Phase::Connecting) {
+    close();
+    return;
+  }
+  if (phase_ != Phase::Open) return;
+  linger_for_ = linger;
+  want_reading_ = false;
+  readOff();
+  phase_ = Phase::Flushing;
+  sendGathered(false);
+  if (phase_ == Phase::Flushing && queuedBytes() == 0) startLinger();
+}
+
+void Transport::startLinger() {
+  phase_ = Phase::Lingering;
+  if (!shutdownWrite()) {
+    close();
+    return;
+  }
+  linger_ = new LingerTimer{};
+  linger_->owner = this;
+  uv_timer_init(io_.loop(), &linger_->timer);
+  linger_->timer.data = linger_;
+  uv_timer_start(&linger_->timer, LingerTimer::onFire, static_cast<uint64_t>(linger_for_.count()), 0);
+  readOn();  // discarded until the peer closes
+}
+
+void Transport::close() {
+  if (phase_ == Phase::Closed) return;
+  phase_ = Phase::Closed;
+  io_.batch().cancel(*this);
+  out_.clear();
+  int handles = closeHandles();
+  if (linger_) {
+    uv_timer_stop(&linger_->timer);
+    uv_close(reinterpret_cast<uv_handle_t*>(&linger_->timer), LingerTimer::onClosed);
+    linger_ = nullptr;  // freed by its close callback
+    ++handles;
+  }
+  pending_closes_ += handles;
+}
+
+void Transport::handleClosed() {
+  if (--pending_closes_ > 0) return;
+  Handler* handler = handler_;
+  handler_ = nullptr;
+  if (handler) handler->onTransportClosed();
+  delete this;
+}
+
+void Transport::fail(TransportError error) {
+  if (!open()) {
+    close();
+    return;
+  }
+  if (handler_) handler_->onTransportError(error);
+  close();  // a no-op when the handler closed already
+}
+
+void Transport::deliverData(const char* data, size_t len) {
+  // Flushing and lingering discard what arrives: the handler is done with this peer.
+  if (phase_ == Phase::Open && handler_) handler_->onTransportData(data, len);
+}
+
+void Transport::deliverEof() {
+  if (phase_ == Phase::Open) {
+    if (handler_) handler_->onTransportEof();
+    return;
+  }
+  close();  // the lingering close is over: the peer read our response and closed
+}
+
+void Transport::deliverError(TransportError error) {
+  if (phase_ == Phase::Closed) return;
+  fail(error);
+}
+
+void Transport::writeDone(int status) {
+  if (status == UV_ECANCELED || phase_ == Phase::Closed) return;
+  if (status < 0) {
+    fail(TransportError::WriteFailed);
+    return;
+  }
+  if (phase_ == Phase::Flushing) {
+    if (queuedBytes() == 0) startLinger();
+    return;
+  }
+  checkDrained();
+}
+
+void Transport::connected(bool ok) {
+  if (phase_ != Phase::Connecting) return;
+  if (!ok) {
+    fail(TransportError::ConnectFailed);
+    return;
+  }
+  phase_ = Phase::Open;
+  sendGathered(true);  // what was written while connecting; may report a drained queue
+  if (phase_ != Phase::Open) return;
+  if (want_reading_) readOn();
+  if (handler_) handler_->onTransportReady();
+}
+
+} // namespace tether::proxy::transport

@@ -22,6 +22,12 @@ struct Generation {
 
 using GenerationConstSharedPtr = std::shared_ptr<const Generation>;
 
+// The routing state for a process started with `config`. Its sizing comes from that first config;
+// a reload cannot resize it (bindings would have to be rehashed under load). Without a stick
+// table it still counts live sessions for bounded loads, expiring them like the affinity cookie
+// would.
+std::unique_ptr<routing::RoutingState> makeRoutingState(const config::Config& config);
+
 // A generation for `snapshot` whose backend records carry over from `previous` by name
 // (health/carry_over.h). `worker_shards`: how many workers write traffic counters.
 GenerationConstSharedPtr makeGeneration(config::SnapshotConstSharedPtr snapshot,

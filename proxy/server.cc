@@ -19,20 +19,6 @@ namespace tether::proxy {
 
 namespace {
 
-// The routing state's sizing comes from the first config; a reload cannot resize it (bindings
-// would have to be rehashed under load), which the README says. Without a stick table it still
-// counts live sessions for bounded loads, expiring them like the affinity cookie would.
-std::unique_ptr<routing::RoutingState> makeStore(const config::Config& cfg) {
-  const auto& st = cfg.routing.stick_table;
-  auto idle = st.idle_ttl;
-  if (!st.enabled && cfg.routing.affinity_cookie.enabled) {
-    const auto& c = cfg.routing.affinity_cookie;
-    idle = c.idle_ttl.count() > 0 ? c.idle_ttl : std::min<config::Duration>(c.ttl, idle);
-  }
-  return std::make_unique<routing::RoutingState>(static_cast<size_t>(st.size),
-                                                 static_cast<int64_t>(idle.count()));
-}
-
 using health::monotonicMs;
 
 health::ClockReading clockNow() { return {monotonicMs(), health::wallMs()}; }
@@ -44,7 +30,7 @@ uint32_t workersFor(const config::Config& cfg) {
 } // namespace
 
 Server::Server(config::SnapshotConstSharedPtr snapshot)
-    : routing_state_(makeStore(snapshot->config)), worker_count_(workersFor(snapshot->config)),
+    : routing_state_(makeRoutingState(snapshot->config)), worker_count_(workersFor(snapshot->config)),
       metrics_(new admin::WorkerMetrics[worker_count_]),
       generation_(makeGeneration(std::move(snapshot), nullptr, routing_state_.get(), clockNow(), worker_count_)),
       control_(std::make_unique<ControlPlane>(*this)) {}

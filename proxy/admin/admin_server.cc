@@ -91,11 +91,17 @@ std::optional<std::string> AdminServer::listen(const std::string& host, uint16_t
 void AdminServer::onConnection(uv_stream_t* listener, int status) {
   auto* self = static_cast<AdminServer*>(listener->data);
   if (status < 0 || self->closing_) return;
-  auto* transport = transport::TcpTransport::accept(self->io_, listener);
-  if (!transport) return;
-  auto* c = new Connection(*self, transport);
-  self->connections_.insert(c);
-  if (self->connections_.size() > kMaxConnections) {
+  if (auto* transport = transport::TcpTransport::accept(self->io_, listener)) self->adopt(transport);
+}
+
+void AdminServer::adopt(transport::Transport* transport) {
+  if (closing_) {
+    transport->close();
+    return;
+  }
+  auto* c = new Connection(*this, transport);
+  connections_.insert(c);
+  if (connections_.size() > kMaxConnections) {
     c->close();
     return;
   }

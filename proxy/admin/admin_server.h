@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "proxy/transport/io_loop.h"
+#include "proxy/transport/transport.h"
 
 namespace tether::proxy::admin {
 
@@ -88,6 +89,9 @@ public:
   // Call at most once; after an error, close() is still required.
   std::optional<std::string> listen(const std::string& host, uint16_t port);
   uint16_t port() const { return port_; }
+  // Serves one client connection over `transport` (what accepting does; tests hand over
+  // in-memory transports). Beyond kMaxConnections, or after close(), it is closed at once.
+  void adopt(transport::Transport* transport);
   // Stop listening, close every connection; `done` runs after the last close callback (never
   // from inside this call). Idempotent: every `done` passed runs once, in order.
   void close(std::function<void()> done);

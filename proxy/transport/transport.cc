@@ -17,15 +17,15 @@ std::string_view errorName(TransportError error) {
   return "unknown";
 }
 
-// The lingering close's timer, made only when a connection starts lingering. Freed in its close
-// callback, which also counts as one of the transport's closed handles.
-struct Transport::LingerTimer {
+// The closing timer (flush timeout, then linger), made only when a connection starts closing.
+// Freed in its close callback, which also counts as one of the transport's closed handles.
+struct Transport::CloseTimer {
   uv_timer_t timer;
   Transport* owner;
 
-  static void onFire(uv_timer_t* t) { static_cast<LingerTimer*>(t->data)->owner->close(); }
+  static void onFire(uv_timer_t* t) { static_cast<CloseTimer*>(t->data)->owner->close(); }
   static void onClosed(uv_handle_t* h) {
-    auto* self = static_cast<LingerTimer*>(h->data);
+    auto* self = static_cast<CloseTimer*>(h->data);
     Transport* owner = self->owner;
     delete self;
     owner->handleClosed();
@@ -96,7 +96,8 @@ void Transport::checkDrained() {
   if (handler_ && phase_ == Phase::Open) handler_->onTransportDrained();
 }
 
-void Transport::closeAfterFlush(std::chrono::milliseconds linger) {
+void Transport::closeAfterFlush(std::chrono::milliseconds flush_timeout,
+                                std::chrono::milliseconds linger) {
   if (phase_ == Phase::Connecting) {
     close();
     return;
@@ -107,7 +108,12 @@ void Transport::closeAfterFlush(std::chrono::milliseconds linger) {
   readOff();
   phase_ = Phase::Flushing;
   sendGathered(false);
-  if (phase_ == Phase::Flushing && queuedBytes() == 0) startLinger();
+  if (phase_ != Phase::Flushing) return;
+  if (queuedBytes() == 0) {
+    startLinger();
+  } else {
+    closeIn(flush_timeout);
+  }
 }
 
 void Transport::startLinger() {
@@ -116,12 +122,18 @@ void Transport::startLinger() {
     close();
     return;
   }
-  linger_ = new LingerTimer{};
-  linger_->owner = this;
-  uv_timer_init(io_.loop(), &linger_->timer);
-  linger_->timer.data = linger_;
-  uv_timer_start(&linger_->timer, LingerTimer::onFire, static_cast<uint64_t>(linger_for_.count()), 0);
+  closeIn(linger_for_);
   readOn();  // discarded until the peer closes
+}
+
+void Transport::closeIn(std::chrono::milliseconds after) {
+  if (!close_timer_) {
+    close_timer_ = new CloseTimer{};
+    close_timer_->owner = this;
+    uv_timer_init(io_.loop(), &close_timer_->timer);
+    close_timer_->timer.data = close_timer_;
+  }
+  uv_timer_start(&close_timer_->timer, CloseTimer::onFire, static_cast<uint64_t>(after.count()), 0);
 }
 
 void Transport::close() {
@@ -130,10 +142,10 @@ void Transport::close() {
   io_.batch().cancel(*this);
   out_.clear();
   int handles = closeHandles();
-  if (linger_) {
-    uv_timer_stop(&linger_->timer);
-    uv_close(reinterpret_cast<uv_handle_t*>(&linger_->timer), LingerTimer::onClosed);
-    linger_ = nullptr;  // freed by its close callback
+  if (close_timer_) {
+    uv_timer_stop(&close_timer_->timer);
+    uv_close(reinterpret_cast<uv_handle_t*>(&close_timer_->timer), CloseTimer::onClosed);
+    close_timer_ = nullptr;  // freed by its close callback
     ++handles;
   }
   pending_closes_ += handles;

@@ -13,7 +13,8 @@
 //   reading the other side in between and memory per connection stays bounded;
 // - the lingering close: closeAfterFlush() sends what is queued, half-closes, and keeps reading
 //   and discarding for `linger` so the peer's kernel does not answer its unread bytes with a
-//   reset that destroys our last response in flight;
+//   reset that destroys our last response in flight; a peer that does not take what is queued
+//   within `flush_timeout` is dropped;
 // - the peer's address, which a layer above may override (PROXY protocol), and the facts a TLS
 //   transport learns in its handshake.
 //
@@ -105,9 +106,11 @@ public:
   bool backlogged();
 
   // Sends what is queued, stops reading for the handler, half-closes once everything is out,
-  // then reads and discards until the peer closes or `linger` passes, and closes. The handler
-  // gets no data event after this call; onTransportClosed() ends it.
-  void closeAfterFlush(std::chrono::milliseconds linger = kLinger);
+  // then reads and discards until the peer closes or `linger` passes, and closes. A peer that
+  // has not taken everything within `flush_timeout` is closed on. The handler gets no data
+  // event after this call; onTransportClosed() ends it.
+  void closeAfterFlush(std::chrono::milliseconds flush_timeout,
+                       std::chrono::milliseconds linger = kLinger);
   // Closes now; queued bytes are dropped. onTransportClosed() follows from the loop, never from
   // inside this call. Idempotent.
   void close();
@@ -164,7 +167,7 @@ protected:
   void handleClosed();
 
 private:
-  struct LingerTimer;
+  struct CloseTimer;
 
   // WriteBatch::Member
   void flushBatched() override { sendGathered(true); }
@@ -173,13 +176,15 @@ private:
   void sendGathered(bool notify);
   void checkDrained();
   void startLinger();
+  // Closes the transport after `after` unless something else closes it first.
+  void closeIn(std::chrono::milliseconds after);
   void fail(TransportError error);
 
   IoLoop& io_;
   Handler* handler_ = nullptr;
   std::string peer_address_;
   std::string out_;  // gathered, not yet handed to sendNow()
-  LingerTimer* linger_ = nullptr;  // only while lingering: idle connections pay nothing for it
+  CloseTimer* close_timer_ = nullptr;  // only while closing: idle connections pay nothing for it
   std::chrono::milliseconds linger_for_{0};
   int pending_closes_ = 0;
   Phase phase_;

@@ -67,13 +67,13 @@ rotated() {
   done
 }
 
-# invocation SCRIPT VAR...: the command line that repeats this run: every VAR that is set and not
-# empty, shell-quoted, then SCRIPT.
+# invocation SCRIPT VAR...: the command line that repeats this run: every VAR that is set (an
+# empty one too: PEERS= means something), shell-quoted, then SCRIPT.
 invocation() {
   local script=$1 v line=""
   shift
   for v in "$@"; do
-    if [[ -n "${!v:-}" ]]; then line+="$(printf '%s=%q ' "$v" "${!v}")"; fi
+    if [[ -n "${!v+set}" ]]; then line+="$(printf '%s=%q ' "$v" "${!v}")"; fi
   done
   echo "$line$script"
 }

@@ -250,7 +250,7 @@ def main():
         w("")
 
     # ---------------------------------------------------------------- targets
-    w("## Targets (issue 5)\n")
+    w("## Targets\n")
     lines = []
     if "tether" in sv_peers:
         for ev, title in EVENTS:

@@ -27,9 +27,9 @@ BEFORE, AFTER = "tether-before", "tether-after"
 # one measurement per binary, so "unchanged" has to allow for its noise. RSS moves in 4 KiB pages
 # (under 1 B per connection over thousands of connections), and where the allocator places the
 # same objects varies a little from one process to the next: the same binary measured as both
-# before and after differed by 0 to 8 bytes per connection in 8 runs (about 1,850 B each, 9,700
-# connections). So "unchanged" is within 1 % or 24 bytes, whichever is larger: three times that
-# noise. A change smaller than the band (one or two 8-byte fields per connection) may not show.
+# before and after differed by 0 to 9 bytes per connection in 10 runs (about 1,850 B each, 9,700
+# connections). So "unchanged" is within 1 % or 24 bytes, whichever is larger: about three times
+# that noise. A change smaller than the band (one or two 8-byte fields per connection) may not show.
 CPU_BAND = 0.05
 IDLE_SAME_FRACTION = 0.01
 IDLE_SAME_BYTES = 24

@@ -32,7 +32,8 @@
 #                            baseline +13 (all on 127.0.0.1)
 #   PIN=1                    set PIN=0 to disable taskset pinning
 #   PROXY_CPU=               e.g. 50: cap each proxy at 50% of its core (a cgroup CPU quota), so
-#                            that the proxy, not wrk and the backends on the other core, limits req/s
+#                            that the proxy, not wrk and the backends on the other core, limits
+#                            req/s
 #   RESULTS_DIR=bench/results   report goes to $RESULTS_DIR/e2e-<date>.md (and to stdout)
 #   KEEP_TMP=0               1 keeps the temp dir (generated configs, wrk output, proxy logs)
 #

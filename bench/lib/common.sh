@@ -89,7 +89,8 @@ proxy_cgroup=""
 cap_proxy_cpu() {
   local pct=$1 name=$2 quota
   [[ -n "$pct" ]] || return 0
-  [[ "$pct" =~ ^[0-9]+$ ]] && ((pct >= 5 && pct <= 100)) || die "PROXY_CPU is a percentage of one core, 5..100"
+  [[ "$pct" =~ ^[0-9]+$ ]] && ((pct >= 5 && pct <= 100)) ||
+    die "PROXY_CPU is a percentage of one core, 5..100"
   quota=$((pct * 100))  # µs per 10 ms period
   if [[ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]]; then
     proxy_cgroup=/sys/fs/cgroup/cpu/$name-$$

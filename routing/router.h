@@ -1,6 +1,6 @@
 #pragma once
-// Router: turns one request into a routing decision. It separates PLACEMENT from BINDING (the
-// brief's first design rule):
+// Router: turns one request into a routing decision. It keeps PLACEMENT (which backend a new
+// session goes to) apart from BINDING (which backend an existing session is already on):
 //
 //   1. binding: a valid affinity cookie naming a backend that may keep sessions -> bound_cookie;
 //      else a stick-table entry for the session key -> bound_table (learned when the key came

@@ -18,7 +18,7 @@
 //
 // Immutable after construction; any thread. Never throws on request content: malformed cookies,
 // query strings or X-Forwarded-For entries simply yield no key from that source (or the peer
-// address, for source_ip). routing/ has no error type (style §4.8).
+// address, for source_ip). routing/ has no error type: a request it cannot key is not an error.
 //
 // Deliberately independent of config/ (dependencies point down): config/ translates its
 // KeySourceConfig into these plain structs when it builds a snapshot.

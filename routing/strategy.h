@@ -5,7 +5,7 @@
 // A strategy is built once per snapshot from the backend list and is immutable afterwards; it is
 // shared by every worker thread. It never knows about health: it yields an ordered candidate
 // sequence (first choice, then the next ones) and the Router skips candidates that are not
-// usable, so a health flap never rebuilds anything (see ../shared/style.md §4.4).
+// usable, so a health flap never rebuilds anything: health is state, not a table rebuild.
 
 #include <cstdint>
 #include <memory>

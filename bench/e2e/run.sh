@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end comparison of tether with HAProxy and nginx as HTTP/1.1 reverse proxies.
+# End-to-end comparison of tether with HAProxy and nginx as HTTP/1.1 reverse proxies, or of two
+# tether binaries with each other (before and after a change: the A/B mode below).
 #
 # Usage (from anywhere; paths are relative to the repository root):
 #   packaging/setup.sh --bench                    # haproxy, nginx, wrk (Debian packages)
@@ -8,14 +9,31 @@
 #   TETHER=build-demo/tether ROUNDS=5 DURATION=20 bench/e2e/run.sh
 #   PEERS="haproxy nginx" bench/e2e/run.sh        # skip tether (e.g. while it does not build)
 #   IDLE_CONNS=0 bench/e2e/run.sh                 # skip the idle-connection memory test
+#   BASELINE=/tmp/tether-before bench/e2e/run.sh  # A/B: build/tether against /tmp/tether-before
+#   BASELINE=/tmp/tether-before TETHER=build/tether PEERS= ROUNDS=9 bench/e2e/run.sh  # only the two
+#
+# A/B mode (BASELINE set): two tether binaries, "before" (BASELINE) and "after" (TETHER), run with
+# the same config and the same load in alternating rounds whose order rotates (round 1: before,
+# after; round 2: after, before; ...), beside whichever of haproxy and nginx PEERS names (`tether`
+# in PEERS stands for the pair; PEERS= runs the two tethers alone). Both must come up, or the run
+# stops. The report adds, round by round, after / before for req/s, proxy CPU time per request and
+# p99; the median of the per-round CPU-per-request ratios with a verdict (within ±5 % or not); and
+# bytes per idle keep-alive connection of each binary, their ratio and a verdict (unchanged when
+# they differ by at most 1 % or 24 bytes, whichever is larger: see bench/README.md).
 #
 # Environment (defaults):
-#   TETHER=build/tether      tether binary under test
-#   PEERS="tether haproxy nginx"   proxies to run; a peer whose binary is missing is skipped
+#   TETHER=build/tether      tether binary under test ("after" in A/B mode)
+#   BASELINE=                tether binary to compare TETHER with ("before"); empty: no A/B mode
+#   PEERS="tether haproxy nginx"   proxies to run; a peer whose binary is missing is skipped;
+#                            PEERS= (empty) runs none of them, which only A/B mode allows
 #   DURATION=10 ROUNDS=3 WARMUP=2 CONNS=64   wrk seconds per run, rounds, warm-up seconds, conns
 #   IDLE_CONNS=10000         keep-alive connections for bench/e2e/idle_conns.py (0 = skip)
-#   PORT_BASE=19100          backends on +1..+3, tether +10, haproxy +11, nginx +12 (127.0.0.1)
+#   PORT_BASE=19100          backends on +1..+3, tether +10, haproxy +11, nginx +12, the A/B
+#                            baseline +13 (all on 127.0.0.1)
 #   PIN=1                    set PIN=0 to disable taskset pinning
+#   PROXY_CPU=               e.g. 50: cap each proxy at 50% of its core (a cgroup CPU quota), so
+#                            that the proxy, not wrk and the backends on the other core, limits
+#                            req/s
 #   RESULTS_DIR=bench/results   report goes to $RESULTS_DIR/e2e-<date>.md (and to stdout)
 #   KEEP_TMP=0               1 keeps the temp dir (generated configs, wrk output, proxy logs)
 #
@@ -27,12 +45,14 @@
 #     upstream keepalive 64). nginx's keepalive_requests limit (default 1000) is raised on both
 #     sides so no proxy pays for periodic reconnects the others do not make.
 #   * wrk -t1 -c$CONNS -d${DURATION}s --latency against each proxy, rounds ALTERNATING
-#     (tether, haproxy, nginx, tether, ...) so drift (thermal, noisy neighbours) hits all alike;
+#     (tether, haproxy, nginx, then haproxy, nginx, tether, ...: each round starts one proxy
+#     later) so drift (thermal, noisy neighbours) and a proxy's place in the round hit all alike;
 #     each run is preceded by a WARMUP-second unmeasured wrk run.
 #   * Report: per proxy the median over rounds of requests/s, p50 and p99 latency, proxy CPU
-#     use and proxy CPU time per request; the sum of non-2xx and socket errors; peak RSS (VmHWM,
-#     read after the last round); bytes of RSS per idle keep-alive connection (idle_conns.py,
-#     run after the wrk rounds); then the tether/haproxy and tether/nginx ratios.
+#     use and proxy CPU time per request (the proxy's CPU ticks during the run over the requests
+#     wrk completed); the sum of non-2xx and socket errors; peak RSS (VmHWM, read after the last
+#     round); bytes of RSS per idle keep-alive connection (idle_conns.py, run after the wrk
+#     rounds, one proxy after the other); then the tether/haproxy and tether/nginx ratios.
 #
 # CPU pinning (`taskset -c`, PIN=0 disables it): the proxy under test runs alone on CPU 0; wrk
 # and idle_conns.py on CPU 1; the backend nginx on CPUs 2.. if the machine has them, otherwise on
@@ -54,8 +74,12 @@ source "$here/../lib/common.sh"
 root=$(cd "$here/../.." && pwd)
 cd "$root"
 
+invocation=$(invocation bench/e2e/run.sh TETHER BASELINE PEERS DURATION ROUNDS WARMUP CONNS IDLE_CONNS \
+  PORT_BASE PIN PROXY_CPU)
+
 TETHER=${TETHER:-build/tether}
-PEERS=${PEERS:-"tether haproxy nginx"}
+BASELINE=${BASELINE:-}
+PEERS=${PEERS-"tether haproxy nginx"}
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-2}
@@ -65,6 +89,7 @@ PORT_BASE=${PORT_BASE:-19100}
 PIN=${PIN:-1}
 RESULTS_DIR=${RESULTS_DIR:-bench/results}
 KEEP_TMP=${KEEP_TMP:-0}
+PROXY_CPU=${PROXY_CPU:-}
 
 log() { echo "e2e $(date +%T): $*" >&2; }
 die() { echo "e2e: ERROR: $*" >&2; exit 1; }
@@ -97,7 +122,8 @@ max_conns=$((IDLE_CONNS + conn_margin))
 ((max_conns >= 4096)) || max_conns=4096
 
 backend_ports=($((PORT_BASE + 1)) $((PORT_BASE + 2)) $((PORT_BASE + 3)))
-declare -A proxy_port=([tether]=$((PORT_BASE + 10)) [haproxy]=$((PORT_BASE + 11)) [nginx]=$((PORT_BASE + 12)))
+declare -A proxy_port=([tether]=$((PORT_BASE + 10)) [haproxy]=$((PORT_BASE + 11)) [nginx]=$((PORT_BASE + 12))
+  [tether-after]=$((PORT_BASE + 10)) [tether-before]=$((PORT_BASE + 13)))
 
 tmp=$(mktemp -d /tmp/tether-e2e.XXXXXX)
 declare -a started_pids=()
@@ -117,11 +143,14 @@ stop_pid() {
 cleanup() {
   local i
   for ((i = ${#started_pids[@]} - 1; i >= 0; i--)); do stop_pid "${started_pids[i]}"; done
+  release_proxy_cpu_cap
   if [[ "$KEEP_TMP" == 1 ]]; then log "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Every process started through on_proxy_cpu (each proxy; nginx's worker too) joins the capped group.
+cap_proxy_cpu "$PROXY_CPU" tether-e2e
 
 # wait_http NAME PID PORT: until GET / answers 200 (5 s), or the process dies.
 wait_http() {
@@ -142,9 +171,15 @@ fi
 
 # --- which peers can run -------------------------------------------------------------------------
 active=()
+if [[ -n "$BASELINE" ]]; then
+  [[ -x "$BASELINE" ]] || die "BASELINE=$BASELINE is not an executable tether binary"
+  [[ -x "$TETHER" ]] || die "TETHER=$TETHER is not an executable tether binary"
+  active=(tether-before tether-after)
+fi
 for peer in $PEERS; do
   case $peer in
     tether)
+      if [[ -n "$BASELINE" ]]; then continue; fi  # the pair is already in
       [[ -x "$TETHER" ]] && active+=(tether) ||
         log "skipping tether: $TETHER not found (set TETHER=path/to/tether)" ;;
     haproxy)
@@ -155,7 +190,7 @@ for peer in $PEERS; do
 done
 ((${#active[@]})) || die "no proxy to benchmark"
 
-for port in "${backend_ports[@]}" "${proxy_port[@]}"; do
+for port in "${backend_ports[@]}" $(for peer in "${active[@]}"; do echo "${proxy_port[$peer]}"; done); do
   port_busy "$port" && die "127.0.0.1:$port is already in use (set PORT_BASE to move every port)"
 done
 
@@ -197,8 +232,9 @@ done
 log "backends: nginx pid $backend_pid on ${backend_ports[*]}"
 
 # --- proxies -------------------------------------------------------------------------------------
+# start_tether NAME BINARY: tether, tether-before or tether-after, each with the same config.
 start_tether() {
-  local dir=$tmp/tether port=${proxy_port[tether]}
+  local name=$1 binary=$2 dir=$tmp/$1 port=${proxy_port[$1]}
   mkdir -p "$dir"
   cat >"$dir/tether.yaml" <<EOF
 listen: ["127.0.0.1:$port"]
@@ -219,9 +255,9 @@ logging:
   level: warn
   access_log: "off"
 EOF
-  "${on_proxy_cpu[@]}" "$TETHER" --config "$dir/tether.yaml" >"$dir/stdout.log" 2>&1 &
+  "${on_proxy_cpu[@]}" "$binary" --config "$dir/tether.yaml" >"$dir/stdout.log" 2>&1 &
   started_pids+=($!)
-  measure_pid[tether]=$!
+  measure_pid[$name]=$!
 }
 
 start_haproxy() {
@@ -285,7 +321,11 @@ start_nginx() {
 
 ready=()
 for peer in "${active[@]}"; do
-  "start_$peer"
+  case $peer in
+    tether | tether-after) start_tether "$peer" "$TETHER" ;;
+    tether-before) start_tether "$peer" "$BASELINE" ;;
+    *) "start_$peer" ;;
+  esac
   pid=${measure_pid[$peer]}
   if ! wait_http "$peer" "$pid" "${proxy_port[$peer]}"; then
     log "skipping $peer: it did not answer 200 on 127.0.0.1:${proxy_port[$peer]} within 5 s. Its output:"
@@ -301,14 +341,18 @@ for peer in "${active[@]}"; do
   log "$peer: pid ${measure_pid[$peer]} on 127.0.0.1:${proxy_port[$peer]}"
 done
 ((${#ready[@]})) || die "no proxy came up"
+if [[ -n "$BASELINE" && ! (" ${ready[*]} " == *" tether-before "* && " ${ready[*]} " == *" tether-after "*) ]]; then
+  die "A/B mode needs both tether binaries running (see above)"
+fi
 
 # --- throughput rounds ---------------------------------------------------------------------------
 results=$tmp/rounds.tsv
-printf 'peer\tround\trps\tp50_ms\tp99_ms\terrors\tproxy_cpu_pct\n' >"$results"
+printf 'peer\tround\trps\tp50_ms\tp99_ms\terrors\tproxy_cpu_pct\trequests\tproxy_cpu_s\n' >"$results"
 total_s=$((ROUNDS * ${#ready[@]} * (DURATION + WARMUP)))
 log "running $ROUNDS alternating rounds of ${DURATION}s (+${WARMUP}s warm-up) over: ${ready[*]} (~${total_s}s)"
 for ((round = 1; round <= ROUNDS; round++)); do
-  for peer in "${ready[@]}"; do
+  mapfile -t order < <(rotated "$round" "${ready[@]}")  # each round starts one proxy later
+  for peer in "${order[@]}"; do
     pid=${measure_pid[$peer]}
     url=http://127.0.0.1:${proxy_port[$peer]}/
     if ((WARMUP > 0)); then
@@ -323,7 +367,10 @@ for ((round = 1; round <= ROUNDS; round++)); do
     kill -0 "$pid" 2>/dev/null || log "WARNING: $peer (pid $pid) is no longer running"
     # Share of one CPU the proxy used: well below 100% means something else (wrk, the
     # backends, other processes) limited the run, not the proxy.
-    cpu=$(ticks_pct "$ticks0" "$(cpu_ticks "$pid")" "$t0" "$(date +%s.%N)")
+    ticks1=$(cpu_ticks "$pid")
+    cpu=$(ticks_pct "$ticks0" "$ticks1" "$t0" "$(date +%s.%N)")
+    cpu_s=$(awk -v a="$ticks0" -v b="$ticks1" -v hz="$clk_tck" 'BEGIN {printf "%.2f", (b - a) / hz}')
+    requests=$(awk '$2 == "requests" && $3 == "in" {print $1}' "$out")
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
     p50=$(awk '$1 == "50%" {print $2}' "$out")
     p99=$(awk '$1 == "99%" {print $2}' "$out")
@@ -335,8 +382,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
       cat "$out" >&2
       continue
     fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$peer" "$round" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" \
-      "$errors" "$cpu" >>"$results"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$peer" "$round" "$rps" "$(to_ms "$p50")" \
+      "$(to_ms "$p99")" "$errors" "$cpu" "${requests:-}" "$cpu_s" >>"$results"
     log "round $round $peer: $rps req/s, p50 $p50, p99 $p99, errors $errors, proxy CPU $cpu%"
   done
 done
@@ -367,19 +414,30 @@ done
 mkdir -p "$RESULTS_DIR"
 report=$RESULTS_DIR/e2e-$(date +%Y%m%d-%H%M%S).md
 {
+  echo "invocation=$invocation"
   echo "machine=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n1), $(nproc) cores, $(uname -sr)"
   echo "pinning=$pinning"
+  echo "proxy_cpu_cap=$PROXY_CPU"
   echo "load=$load_at_start (1-minute load average before the run;" \
     "above ~0.5 means other work shared the CPUs)"
   echo "params=wrk -t1 -c$CONNS -d${DURATION}s --latency, $ROUNDS alternating rounds," \
     "${WARMUP}s warm-up each; 3 backends (one nginx, return 200)"
   tether_version="not run"
+  rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')
+  git -C "$root" diff --quiet HEAD 2>/dev/null || rev+="+uncommitted changes"
   if [[ " ${ready[*]} " == *" tether "* ]]; then
-    rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')
-    git -C "$root" diff --quiet HEAD 2>/dev/null || rev+="+uncommitted changes"
     tether_version="$TETHER @ $rev"
+  elif [[ -n "$BASELINE" ]]; then
+    # The checkout's revision says nothing about where two given binaries came from; their
+    # checksums at least tell whether they differ.
+    binary_id() { echo "$1 (sha256 $(sha256sum "$1" | cut -c1-12), $("$1" --version 2>/dev/null | head -n1))"; }
+    echo "ab_before=$(binary_id "$BASELINE")"
+    echo "ab_after=$(binary_id "$TETHER")"
+    if cmp -s "$BASELINE" "$TETHER"; then echo "ab_same_file=1"; fi
+    tether_version="before and after, see the A/B section (checkout @ $rev)"
   fi
   echo "tether=$tether_version"
+  echo "idle_conns=$IDLE_CONNS"
   echo "haproxy=$("${HAPROXY:-false}" -v 2>/dev/null | head -n1 | awk '{print $3}')"
   echo "nginx=$("$NGINX" -v 2>&1 | sed 's|.*nginx/||')"
   echo "wrk=$(wrk --version 2>&1 | head -n1 | awk '{print $2}')"

@@ -1,4 +1,5 @@
 # Helpers shared by the benchmark scripts (bench/e2e/run.sh, bench/peers/run.sh). Sourced, not run.
+# The sourcing script defines die (print an error, exit non-zero), which cap_proxy_cpu calls.
 
 # find_bin NAME: the path of NAME on PATH or in /usr/sbin (haproxy, nginx), or nothing.
 find_bin() { command -v "$1" 2>/dev/null || { [[ -x /usr/sbin/$1 ]] && echo "/usr/sbin/$1"; } || true; }
@@ -51,4 +52,65 @@ setup_pinning() {
     on_backend_cpus=()
     pinning="none"
   fi
+}
+
+# rotated ROUND NAME...: the NAMEs, one a line, starting with the ROUND-th (1-based, wrapping).
+# Round 1 runs them in the given order, round 2 starts with the second, and so on, so whatever
+# goes with a position in a round (following a given proxy, the host's rhythm) is spread over
+# every proxy instead of always landing on the same one.
+rotated() {
+  local round=$1 i k
+  shift
+  for ((i = 0; i < $#; i++)); do
+    k=$(((i + round - 1) % $# + 1))
+    printf '%s\n' "${!k}"
+  done
+}
+
+# invocation SCRIPT VAR...: the command line that repeats this run: every VAR that is set (an
+# empty one too: PEERS= means something), shell-quoted, then SCRIPT.
+invocation() {
+  local script=$1 v line=""
+  shift
+  for v in "$@"; do
+    if [[ -n "${!v+set}" ]]; then line+="$(printf '%s=%q ' "$v" "${!v}")"; fi
+  done
+  echo "$line$script"
+}
+
+# cap_proxy_cpu PCT NAME: with PCT set (5..100), every process started through on_proxy_cpu (call
+# setup_pinning first) joins a new cgroup NAME-$$ whose CPU quota is PCT% of one core (cgroup v1
+# cpu controller or v2 cpu.max, 10 ms period), and `pinning` says so. On 2 cores the proxy gets
+# one and the load generator plus the backends share the other, which then limits req/s for every
+# proxy alike; a quota below what the proxy would use makes the proxy the limit, so req/s
+# compares proxies at the same CPU budget. Sets proxy_cgroup; release_proxy_cpu_cap removes it once
+# the processes in it are stopped. An empty PCT does nothing. Calls the sourcing script's die.
+proxy_cgroup=""
+cap_proxy_cpu() {
+  local pct=$1 name=$2 quota
+  [[ -n "$pct" ]] || return 0
+  [[ "$pct" =~ ^[0-9]+$ ]] && ((pct >= 5 && pct <= 100)) ||
+    die "PROXY_CPU is a percentage of one core, 5..100"
+  quota=$((pct * 100))  # µs per 10 ms period
+  if [[ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]]; then
+    proxy_cgroup=/sys/fs/cgroup/cpu/$name-$$
+    mkdir "$proxy_cgroup" && echo 10000 >"$proxy_cgroup/cpu.cfs_period_us" &&
+      echo "$quota" >"$proxy_cgroup/cpu.cfs_quota_us" || die "could not set up $proxy_cgroup"
+  elif grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+    proxy_cgroup=/sys/fs/cgroup/$name-$$
+    mkdir "$proxy_cgroup" && echo "$quota 10000" >"$proxy_cgroup/cpu.max" ||
+      die "could not set up $proxy_cgroup"
+  else
+    die "PROXY_CPU needs a writable cgroup CPU controller (/sys/fs/cgroup/cpu or cgroup v2 cpu.max)"
+  fi
+  # shellcheck disable=SC2016  # $$ and $@ belong to the inner shell
+  on_proxy_cpu=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$proxy_cgroup" "${on_proxy_cpu[@]}")
+  pinning+="; each proxy capped at ${pct}% of its core (cgroup CPU quota, 10 ms period)"
+}
+
+# release_proxy_cpu_cap: removes the cgroup cap_proxy_cpu made, if any (its processes must be gone).
+release_proxy_cpu_cap() {
+  [[ -n "$proxy_cgroup" ]] || return 0
+  rmdir "$proxy_cgroup" 2>/dev/null || echo "could not remove $proxy_cgroup" >&2
+  proxy_cgroup=""
 }

@@ -13,11 +13,11 @@ by one event counts twice), next to the event's floor (the fewest any balancer c
 """
 
 import os
-import statistics
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from report_common import fmt, num, ratio, read_tsv  # noqa: E402
+from report_common import (fmt, median, num, paired_ratios, per_req_us, ratio,  # noqa: E402
+                           read_tsv, under_budget)
 
 ORDER = ["tether", "haproxy-hash", "haproxy-cookie", "nginx-hash"]
 HASH_PEERS = ["haproxy-hash", "nginx-hash"]
@@ -28,35 +28,11 @@ EVENTS = [
 ]
 
 
-def median(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
-
-
 def peak_over_mean(counts):
     counts = [c for c in counts if c is not None]
     if not counts or sum(counts) == 0:
         return None
     return max(counts) / (sum(counts) / len(counts))
-
-
-def per_req_us(row, column):
-    """CPU time per request, in µs, of what `column` (a % of one CPU) measured in `row`."""
-    pct, rps = num(row.get(column)), num(row.get("rps"))
-    if pct is None or not rps:
-        return None
-    return pct / 100 * 1e6 / rps
-
-
-def paired_ratios(rounds, a, b):
-    """a's req/s over b's, round by round: rounds alternate, so each pair shared the machine's
-    conditions of that moment better than medians taken over the whole run do."""
-    by = {(r["peer"], r["round"]): num(r["rps"]) for r in rounds}
-    out = []
-    for (peer, rnd), rps in by.items():
-        if peer == a and by.get((b, rnd)):
-            out.append(rps / by[(b, rnd)])
-    return out
 
 
 def main():
@@ -149,7 +125,7 @@ def main():
               f"| {fmt(s['hwm_mb'], '.1f')} |")
         w("")
         cap = num(meta.get("proxy_cpu_cap")) or 100.0  # PROXY_CPU: the proxy's CPU quota, in %
-        starved = [p for p in tp_peers if summary[p]["cpu"] is not None and summary[p]["cpu"] < 0.9 * cap]
+        starved = under_budget(summary, meta)
         if cap < 100:
             w(f"Every proxy was capped at {cap:.0f}% of its core (PROXY_CPU), so a proxy at its cap "
               "was what limited req/s, and req/s compares the proxies at the same CPU budget.\n")
@@ -274,7 +250,7 @@ def main():
         w("")
 
     # ---------------------------------------------------------------- targets
-    w("## Targets (issue 5)\n")
+    w("## Targets\n")
     lines = []
     if "tether" in sv_peers:
         for ev, title in EVENTS:

@@ -59,9 +59,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../lib/common.sh"
 root=$(cd "$here/../.." && pwd)
 cd "$root"
-invocation="$(for v in TETHER DEMO_APP PEERS THROUGHPUT SURVIVAL ROUNDS DURATION WARMUP CONNS KEYS \
-  USERS CHURN GRACE DOWN_WAIT RECOVER_WAIT SETTLE MAX_TRIES CONN_PER_USER PORT_BASE PIN PROXY_CPU; do
-  if [[ -n "${!v:-}" ]]; then printf '%s=%q ' "$v" "${!v}"; fi; done)bench/peers/run.sh"
+invocation=$(invocation bench/peers/run.sh TETHER DEMO_APP PEERS THROUGHPUT SURVIVAL ROUNDS DURATION \
+  WARMUP CONNS KEYS USERS CHURN GRACE DOWN_WAIT RECOVER_WAIT SETTLE MAX_TRIES CONN_PER_USER PORT_BASE \
+  PIN PROXY_CPU)
 
 first_exe() { for f in "$@"; do [[ -x "$f" ]] && { echo "$f"; return; }; done; }
 TETHER=${TETHER:-build/tether}
@@ -181,37 +181,16 @@ stop_pid() {
 cleanup() {
   local pid
   for pid in "${!started[@]}"; do stop_pid "$pid"; done
-  if [[ -n "${proxy_cgroup:-}" ]]; then rmdir "$proxy_cgroup" 2>/dev/null || log "could not remove $proxy_cgroup"; fi
+  release_proxy_cpu_cap
   if [[ "$KEEP_TMP" == 1 ]]; then log "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# --- optional CPU cap on the proxy ---------------------------------------------------------------
-# On 2 cores the proxy gets one and wrk plus three backends share the other, which is then what
-# limits req/s for every proxy alike. A quota below what the proxy would use makes the proxy the
-# limit: req/s then compares the proxies at the same CPU budget. Every process started through
-# on_proxy_cpu (tether, HAProxy and its reloads, nginx and its worker) joins the group first.
-proxy_cgroup=""
-if [[ -n "$PROXY_CPU" ]]; then
-  [[ "$PROXY_CPU" =~ ^[0-9]+$ ]] && ((PROXY_CPU >= 5 && PROXY_CPU <= 100)) ||
-    die "PROXY_CPU is a percentage of one core, 5..100"
-  quota=$((PROXY_CPU * 100))  # µs per 10 ms period
-  if [[ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]]; then
-    proxy_cgroup=/sys/fs/cgroup/cpu/tether-peers-$$
-    mkdir "$proxy_cgroup" && echo 10000 >"$proxy_cgroup/cpu.cfs_period_us" &&
-      echo "$quota" >"$proxy_cgroup/cpu.cfs_quota_us" || die "could not set up $proxy_cgroup"
-  elif grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
-    proxy_cgroup=/sys/fs/cgroup/tether-peers-$$
-    mkdir "$proxy_cgroup" && echo "$quota 10000" >"$proxy_cgroup/cpu.max" ||
-      die "could not set up $proxy_cgroup"
-  else
-    die "PROXY_CPU needs a writable cgroup CPU controller (/sys/fs/cgroup/cpu or cgroup v2 cpu.max)"
-  fi
-  # shellcheck disable=SC2016  # $$ and $@ belong to the inner shell
-  on_proxy_cpu=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$proxy_cgroup" "${on_proxy_cpu[@]}")
-  pinning+="; each proxy capped at ${PROXY_CPU}% of its core (cgroup CPU quota, 10 ms period)"
-fi
+# --- optional CPU cap on the proxy (bench/lib/common.sh) ----------------------------------------
+# Every process started through on_proxy_cpu (tether, HAProxy and its reloads, nginx and its
+# worker) joins the capped group first.
+cap_proxy_cpu "$PROXY_CPU" tether-peers
 
 # --- backends ------------------------------------------------------------------------------------
 declare -A app_pid=()
@@ -527,13 +506,9 @@ if [[ "$THROUGHPUT" == 1 ]]; then
   done
   total_s=$((ROUNDS * ${#tp_ready[@]} * (DURATION + WARMUP)))
   log "running $ROUNDS alternating rounds of ${DURATION}s (+${WARMUP}s warm-up) over: ${tp_ready[*]} (~${total_s}s)"
-  n_ready=${#tp_ready[@]}
   for ((round = 1; round <= ROUNDS; round++)); do
-    # Each round starts one peer later (round 1: tether first, round 2: the second peer first...),
-    # so whatever goes with a position in the round (following a given peer, the host's rhythm)
-    # is spread over every peer rather than always landing on the same one.
-    order=()
-    for ((i = 0; i < n_ready; i++)); do order+=("${tp_ready[(i + round - 1) % n_ready]}"); done
+    # Each round starts one peer later (rotated, bench/lib/common.sh).
+    mapfile -t order < <(rotated "$round" "${tp_ready[@]}")
     for peer in "${order[@]}"; do
       key=tp/$peer
       pid=${measure_pid[$key]}

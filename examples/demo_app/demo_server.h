@@ -67,7 +67,7 @@ private:
   // One read buffer for every connection. Safe because the loop is single-threaded and each read
   // is parsed completely inside its read callback (everything kept is copied out), so the buffer
   // is free again before the next alloc callback. This keeps an idle connection at a few hundred
-  // bytes, unlike a proxy, which must keep unsent bytes per connection (style.md §4.9.4).
+  // bytes, unlike a proxy, which must keep the bytes it has not forwarded yet per connection.
   static constexpr size_t kReadBufferSize = 64 * 1024;
   char read_buffer_[kReadBufferSize];
 };

@@ -187,7 +187,8 @@ struct Event {
   HealthChecker::Status status;  // as seen from inside the callback
 };
 
-// Owns the loop, the servers and the checker, and tears them down in the order §4.9.8 asks.
+// Owns the loop, the servers and the checker, and tears them down in the order libuv needs: close
+// every handle, run the loop until their close callbacks have run, then close the loop.
 class Fixture {
 public:
   Fixture() {

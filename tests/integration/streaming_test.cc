@@ -1,6 +1,6 @@
 // Streaming and backpressure: a large response to a client that is not reading must not be
 // buffered whole inside tether; the upstream's writes have to block (tether stops reading it
-// once its downstream write queue passes the high-water mark, style.md §4.3 step 6).
+// once its downstream write queue passes the high-water mark, so its memory stays bounded).
 #include <catch2/catch.hpp>
 
 #include "tests/support/proxy_fixture.h"

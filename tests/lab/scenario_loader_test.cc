@@ -52,7 +52,7 @@ TEST_CASE("the checked-in scenarios load", "[lab]") {
     CHECK(s.configurations().size() == 8 * 3 * 3 + 1);
     bool kinds[7] = {};
     for (const auto& e : s.events) kinds[static_cast<int>(e.kind)] = true;
-    for (bool k : kinds) CHECK(k);  // every event kind of the issue is in the timeline
+    for (bool k : kinds) CHECK(k);  // every kind of event is in the timeline
   }
 }
 

@@ -1,5 +1,5 @@
 // The simulator on hand-made workloads small enough to count by hand, then the properties the
-// report relies on: determinism, the issue's targets for tether's default, and the failure modes
+// report relies on: determinism, the targets for tether's default, and the failure modes
 // the lab exists to show (ip_hash_modulo and mobile clients, NAT piles, keys moved).
 
 #include <catch2/catch.hpp>
@@ -180,7 +180,7 @@ TEST_CASE("same scenario and seed give byte-identical results, another seed does
   CHECK(c.results[0].requests != same_config->requests);  // another workload
 }
 
-TEST_CASE("tether's default meets the issue's targets on smoke.yaml", "[lab]") {
+TEST_CASE("tether's default meets its targets on smoke.yaml", "[lab]") {
   RunnerOptions options;
   options.only_default = true;
   options.measure_time = false;

@@ -42,6 +42,14 @@ std::vector<std::string> restartOnly(const config::Config& was, const config::Co
   return out;
 }
 
+// logging.level applies at once: spdlog's level is process-wide and atomic. Logged before the
+// switch, so a change to a quieter level is still seen.
+void applyLogLevel(const config::Config& was, const config::Config& now) {
+  if (was.logging.level == now.logging.level) return;
+  spdlog::info("reload: logging.level {} -> {}", was.logging.level, now.logging.level);
+  spdlog::set_level(spdlog::level::from_str(now.logging.level));
+}
+
 } // namespace
 
 // Thread-pool work item: everything slow about a reload happens in doWork.
@@ -222,7 +230,9 @@ void ControlPlane::finishReload(ReloadWork& w) {
   reloading_ = false;
   ReloadOutcome outcome;
   if (w.snapshot && !closing_) {
-    outcome.warnings = restartOnly(server_.current()->snapshot->config, w.snapshot->config);
+    const auto& running = server_.current()->snapshot->config;
+    outcome.warnings = restartOnly(running, w.snapshot->config);
+    applyLogLevel(running, w.snapshot->config);
     server_.publish(w.snapshot);  // reconciles health through notifyPublished()
     outcome.ok = true;
     spdlog::info("reloaded {} (config version {})", w.path, w.version);

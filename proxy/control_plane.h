@@ -99,9 +99,9 @@ private:
   std::unique_ptr<health::HealthChecker> checker_;
   std::unique_ptr<admin::AdminApi> api_;
   std::unique_ptr<admin::AdminServer> admin_;
-  std::thread thread_;
   uint16_t admin_port_ = 0;
   int pending_closes_ = 0;
+  std::thread thread_;
   bool started_ = false;
   bool stopped_ = false;
   bool closing_ = false;

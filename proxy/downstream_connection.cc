@@ -20,18 +20,14 @@ uint64_t ms(std::chrono::milliseconds d) { return static_cast<uint64_t>(d.count(
 } // namespace
 
 DownstreamConnection::DownstreamConnection(Worker& worker, transport::Transport* transport)
-    : worker_(worker), transport_(transport),
+    : TimedConnection(worker.loop(), transport), worker_(worker),
       parser_(Http1Parser::Type::Request, *this, worker.config().limits.max_header_bytes),
-      exchange_(worker) {
-  uv_timer_init(worker_.loop(), &timer_);
-  timer_.data = this;
-  transport_->setHandler(this);
-}
+      exchange_(worker) {}
 
 void DownstreamConnection::start() {
   exchange_.markStart();
   armTimer(Timer::Header, config().timeouts.client_header);
-  transport_->startReading();
+  transport()->startReading();
 }
 
 void DownstreamConnection::stopGracefully() {
@@ -55,12 +51,12 @@ void DownstreamConnection::enter(State next) {
     return;
   case State::Exchange:
   case State::Tunnel:
-    stopTimer();  // a head ended the header timeout; a tunnel has no timeout of its own
+    disarmTimer();  // a head ended the header timeout; a tunnel has no timeout of its own
     return;
   case State::Closing:
-    stopTimer();
+    disarmTimer();
     // A client that never reads what is queued holds the connection for client_idle at most.
-    transport_->closeAfterFlush(config().timeouts.client_idle);
+    transport()->closeAfterFlush(config().timeouts.client_idle);
     return;
   case State::Closed:
     if (was == State::Closed) return;
@@ -70,10 +66,8 @@ void DownstreamConnection::enter(State next) {
       upstream_->close();  // an unfinished exchange: the backend connection cannot be reused
       upstream_ = nullptr;
     }
-    stopTimer();
-    pending_closes_ = transport_ ? 2 : 1;
-    if (transport_) transport_->close();
-    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), onTimerClosed);
+    disarmTimer();
+    closeHandles();
     return;
   }
 }
@@ -82,29 +76,12 @@ void DownstreamConnection::close() {
   if (state_ != State::Closed) enter(State::Closed);
 }
 
-void DownstreamConnection::onTransportClosed() {
-  transport_ = nullptr;
-  if (state_ != State::Closed) {
-    enter(State::Closed);  // the lingering close ended (or the transport failed): the rest follows
-    return;
-  }
-  handleClosed();
-}
-
-void DownstreamConnection::onTimerClosed(uv_handle_t* h) {
-  static_cast<DownstreamConnection*>(h->data)->handleClosed();
-}
-
-void DownstreamConnection::handleClosed() {
-  if (--pending_closes_ > 0) return;
-  worker_.onConnectionClosed(this);
-  delete this;
-}
+void DownstreamConnection::onFreed() { worker_.onConnectionClosed(this); }
 
 void DownstreamConnection::clientGone() {
   // The client went away (or reset). An exchange in progress is abandoned; the access log
   // records status 0 when nothing was sent.
-  if (state_ == State::Exchange) exchange_.finish(parser_.head(), transport_->peerAddress(), "client_closed");
+  if (state_ == State::Exchange) exchange_.finish(parser_.head(), transport()->peerAddress(), "client_closed");
   close();
 }
 
@@ -116,7 +93,7 @@ void DownstreamConnection::onTransportData(const char* data, size_t len) {
     upstream_->send({data, len});
     if (upstream_ && upstream_->backlogged()) {
       client_paused_ = true;
-      transport_->stopReading();
+      transport()->stopReading();
     }
     return;
   }
@@ -141,7 +118,7 @@ void DownstreamConnection::feed(const char* data, size_t len) {
     if (state_ == State::Exchange && request_done_) {
       // The next pipelined request waits until this response is done.
       pending_.append(data, len);
-      transport_->stopReading();
+      transport()->stopReading();
       return;
     }
     const auto r = parser_.execute(data, len);
@@ -155,7 +132,7 @@ void DownstreamConnection::feed(const char* data, size_t len) {
       len -= r.consumed;
       if (len > 0) {
         pending_.append(data, len);
-        transport_->stopReading();
+        transport()->stopReading();
       }
       return;
     case Http1Parser::Status::HeadTooLarge:
@@ -193,13 +170,13 @@ bool DownstreamConnection::startExchange(http::HttpHead& head) {
     return false;
   }
   if (!routeAndConnect(head)) return false;
-  if (request_.expect_continue) transport_->write(kContinue);
+  if (request_.expect_continue) transport()->write(kContinue);
   if (request_.framing != BodyFraming::None) armTimer(Timer::Body, config().timeouts.client_idle);
   return state_ == State::Exchange;
 }
 
 bool DownstreamConnection::routeAndConnect(const http::HttpHead& head) {
-  if (auto error = exchange_.route(head, transport_->peerAddress())) {
+  if (auto error = exchange_.route(head, transport()->peerAddress())) {
     reject(*error);
     return false;
   }
@@ -215,7 +192,7 @@ bool DownstreamConnection::connectUpstream() {
   std::string authority;
   const auto& head = parser_.head();
   if (!head.get("host")) authority = backend.host + ":" + std::to_string(backend.port);
-  const std::string_view peer = transport_->peerAddress();
+  const std::string_view peer = transport()->peerAddress();
   http::UpstreamRequestOptions opts;
   opts.framing = request_.framing;
   opts.content_length = request_.content_length;
@@ -251,14 +228,14 @@ bool DownstreamConnection::onBody(std::string_view data) {
   }
   if (upstream_ && upstream_->backlogged()) {
     client_paused_ = true;
-    transport_->stopReading();
+    transport()->stopReading();
   }
   return state_ != State::Closed;
 }
 
 void DownstreamConnection::onMessageComplete() {
   request_done_ = true;
-  if (timer_kind_ == Timer::Body) stopTimer();
+  if (timer_kind_ == Timer::Body) disarmTimer();
   if (!upstream_) return;
   if (request_.framing == BodyFraming::Chunked) upstream_->send("0\r\n\r\n");
   if (upstream_) upstream_->requestComplete(ms(config().timeouts.upstream_response));
@@ -266,14 +243,14 @@ void DownstreamConnection::onMessageComplete() {
 
 void DownstreamConnection::reject(ProxyError error) {
   exchange_.setStatus(http::statusFor(error));
-  exchange_.finish(parser_.head(), transport_->peerAddress(), http::errorName(error));
+  exchange_.finish(parser_.head(), transport()->peerAddress(), http::errorName(error));
   if (upstream_) {
     upstream_->detach();
     upstream_->close();
     upstream_ = nullptr;
   }
   keep_alive_ = false;
-  transport_->write(http::responseFor(error));
+  transport()->write(http::responseFor(error));
   enter(State::Closing);
 }
 
@@ -303,7 +280,7 @@ void DownstreamConnection::onUpstreamHead(const http::HttpHead& head) {
   std::string& out = worker_.scratch();
   out.clear();
   http::buildClientResponse(head, plan.options, out);
-  transport_->writeDeferred(out);
+  transport()->writeDeferred(out);
   if (!plan.tunnel) return;
   enter(State::Tunnel);
   // Bytes the client sent after its upgrade request belong to the new protocol.
@@ -312,34 +289,34 @@ void DownstreamConnection::onUpstreamHead(const http::HttpHead& head) {
     early.swap(pending_);
     upstream_->send(early);
   }
-  transport_->startReading();
+  transport()->startReading();
 }
 
 void DownstreamConnection::onUpstreamBody(std::string_view data) {
   exchange_.addBytesOut(data.size());
   if (response_framing_ == BodyFraming::Chunked) {
     char buf[24];
-    transport_->writeDeferred(http::chunkHeader(data.size(), buf), data, "\r\n");
+    transport()->writeDeferred(http::chunkHeader(data.size(), buf), data, "\r\n");
   } else {
-    transport_->writeDeferred(data);
+    transport()->writeDeferred(data);
   }
   pauseUpstreamIfBacklogged();
 }
 
 void DownstreamConnection::pauseUpstreamIfBacklogged() {
-  if (state_ == State::Closed || !upstream_ || !transport_->backlogged()) return;
+  if (state_ == State::Closed || !upstream_ || !transport()->backlogged()) return;
   upstream_paused_ = true;
-  upstream_->pauseReading();
+  upstream_->pauseReading(true);
 }
 
 void DownstreamConnection::onTransportDrained() {
   if (!upstream_paused_) return;
   upstream_paused_ = false;
-  if (upstream_) upstream_->resumeReading();
+  if (upstream_) upstream_->pauseReading(false);
 }
 
 void DownstreamConnection::onUpstreamComplete() {
-  if (response_framing_ == BodyFraming::Chunked) transport_->writeDeferred("0\r\n\r\n");
+  if (response_framing_ == BodyFraming::Chunked) transport()->writeDeferred("0\r\n\r\n");
   if (state_ == State::Closed) return;
   upstream::UpstreamConnection* up = upstream_;
   upstream_ = nullptr;
@@ -359,7 +336,7 @@ void DownstreamConnection::onUpstreamError(ProxyError error, bool response_start
   upstream_ = nullptr;
   if (response_started_ || response_started) {
     // Part of the response already went out: all we can do is cut the client off.
-    exchange_.finish(parser_.head(), transport_->peerAddress(), http::errorName(error));
+    exchange_.finish(parser_.head(), transport()->peerAddress(), http::errorName(error));
     close();
     return;
   }
@@ -396,23 +373,23 @@ void DownstreamConnection::onUpstreamError(ProxyError error, bool response_start
 void DownstreamConnection::onUpstreamDrained() {
   if (!client_paused_) return;
   client_paused_ = false;
-  transport_->startReading();
+  transport()->startReading();
 }
 
 void DownstreamConnection::onTunnelData(std::string_view data) {
   exchange_.addBytesOut(data.size());
-  transport_->writeDeferred(data);
+  transport()->writeDeferred(data);
   pauseUpstreamIfBacklogged();
 }
 
 void DownstreamConnection::onTunnelEof() {
   upstream_ = nullptr;
-  exchange_.finish(parser_.head(), transport_->peerAddress());
+  exchange_.finish(parser_.head(), transport()->peerAddress());
   enter(State::Closing);
 }
 
 void DownstreamConnection::finishExchange() {
-  exchange_.finish(parser_.head(), transport_->peerAddress());
+  exchange_.finish(parser_.head(), transport()->peerAddress());
   if (!keep_alive_ || stop_requested_) {
     enter(State::Closing);
     return;
@@ -428,7 +405,7 @@ void DownstreamConnection::finishExchange() {
     feed(next.data(), next.size());
   }
   if ((state_ == State::Idle || (state_ == State::Exchange && !request_done_)) && !client_paused_) {
-    transport_->startReading();
+    transport()->startReading();
   }
 }
 
@@ -436,37 +413,36 @@ void DownstreamConnection::finishExchange() {
 
 void DownstreamConnection::armTimer(Timer kind, std::chrono::milliseconds duration) {
   timer_kind_ = kind;
-  uv_timer_start(&timer_, onTimer, ms(duration), 0);
+  startTimer(ms(duration));
 }
 
-void DownstreamConnection::stopTimer() {
+void DownstreamConnection::disarmTimer() {
   if (timer_kind_ == Timer::None) return;
-  uv_timer_stop(&timer_);
+  stopTimer();
   timer_kind_ = Timer::None;
 }
 
-void DownstreamConnection::onTimer(uv_timer_t* t) {
-  auto* self = static_cast<DownstreamConnection*>(t->data);
-  const Timer kind = self->timer_kind_;
-  self->timer_kind_ = Timer::None;
+void DownstreamConnection::onTimeout() {
+  const Timer kind = timer_kind_;
+  timer_kind_ = Timer::None;
   switch (kind) {
   case Timer::Header:
     // Nothing received yet: a silent close. A partial head: tell the client why.
-    if (self->parser_.inMessage()) {
-      self->reject(ProxyError::ClientHeaderTimeout);
+    if (parser_.inMessage()) {
+      reject(ProxyError::ClientHeaderTimeout);
     } else {
-      self->close();
+      close();
     }
     break;
   case Timer::Body:
-    if (!self->response_started_) {
-      self->reject(ProxyError::ClientHeaderTimeout);
+    if (!response_started_) {
+      reject(ProxyError::ClientHeaderTimeout);
     } else {
-      self->close();
+      close();
     }
     break;
   default:
-    self->close();
+    close();
     break;
   }
 }

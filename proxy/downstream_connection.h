@@ -21,8 +21,9 @@
 // mark the upstream is not read. Memory per connection is therefore bounded whatever the peers'
 // speeds.
 //
-// Loop thread only. Owns its Transport and its uv_timer_t; the only way to destroy it is
-// close() (or the end of the transport's lingering close), and it is freed once both are closed.
+// Loop thread only. A TimedConnection: owns its Transport and its timer; the only way to destroy
+// it is close() (or the end of the transport's lingering close), and it is freed once both are
+// closed.
 // Errors become responses through http/error_response.h only.
 
 #include <uv.h>
@@ -33,7 +34,7 @@
 #include "proxy/exchange.h"
 #include "proxy/http/http1_parser.h"
 #include "proxy/http/request_checks.h"
-#include "proxy/transport/transport.h"
+#include "proxy/transport/timed_connection.h"
 #include "proxy/upstream/upstream_connection.h"
 
 namespace tether::proxy {
@@ -42,16 +43,14 @@ class Worker;
 
 class DownstreamConnection : public http::Http1Parser::Handler,
                              public upstream::UpstreamConnection::Handler,
-                             public transport::Transport::Handler {
+                             public transport::TimedConnection {
 public:
   DownstreamConnection(Worker& worker, transport::Transport* transport);
-  DownstreamConnection(const DownstreamConnection&) = delete;
-  DownstreamConnection& operator=(const DownstreamConnection&) = delete;
 
   void start();
   // Shutdown: close now if idle, else after the exchange in progress.
   void stopGracefully();
-  void close();
+  void close() override;
 
   // http::Http1Parser::Handler
   http::Http1Parser::HeadAction onHead(http::HttpHead& head) override;
@@ -69,16 +68,14 @@ public:
 
   // transport::Transport::Handler
   void onTransportData(const char* data, size_t len) override;
-  void onTransportEof() override { clientGone(); }
-  void onTransportError(transport::TransportError) override { clientGone(); }
+  void onTransportEnd(transport::TransportEnd) override { clientGone(); }
   void onTransportDrained() override;
-  void onTransportClosed() override;
 
 private:
   enum class State : uint8_t { Idle = 0, Exchange, Tunnel, Closing, Closed };
   enum class Timer : uint8_t { None = 0, Header, Idle, Body };
 
-  ~DownstreamConnection() = default;
+  ~DownstreamConnection() override = default;
 
   void enter(State next);
   void feed(const char* data, size_t len);
@@ -92,23 +89,18 @@ private:
   // Backpressure: stop reading the upstream while the client is backlogged.
   void pauseUpstreamIfBacklogged();
   void armTimer(Timer kind, std::chrono::milliseconds ms);
-  void stopTimer();
-  void handleClosed();
+  void disarmTimer();
+  void onTimeout() override;
+  void onFreed() override;
   const config::Config& config() const { return exchange_.config(); }
 
-  static void onTimer(uv_timer_t* t);
-  static void onTimerClosed(uv_handle_t* h);
-
   Worker& worker_;
-  transport::Transport* transport_;
-  uv_timer_t timer_;
   http::Http1Parser parser_;
   Exchange exchange_;
   std::string pending_;  // bytes read past the current request (pipelining, tunnel)
   upstream::UpstreamConnection* upstream_ = nullptr;
   http::RequestFacts request_;  // of the exchange in progress
   http::BodyFraming response_framing_ = http::BodyFraming::None;
-  int pending_closes_ = 0;
   State state_ = State::Idle;
   Timer timer_kind_ = Timer::None;
   uint8_t stale_retries_ = 0;     // resends after a pooled connection turned out closed

@@ -17,58 +17,36 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 } // namespace
 
 AdminServer::Connection::Connection(AdminServer& server, transport::Transport* transport)
-    : server_(server), transport_(transport),
+    : TimedConnection(server.io_.loop(), transport), server_(server),
       parser_(http::Http1Parser::Type::Request, *this, kMaxHeadBytes),
-      link_(std::make_shared<Link>(Link{this})) {
-  uv_timer_init(server_.io_.loop(), &timer_);
-  timer_.data = this;
-  transport_->setHandler(this);
-}
+      link_(std::make_shared<Link>(Link{this})) {}
 
 void AdminServer::Connection::start() {
   armIdleTimer();
-  transport_->startReading();
+  transport()->startReading();
 }
 
 void AdminServer::Connection::close() {
-  if (closed_) return;
-  closed_ = true;
+  if (closing()) return;
   link_.reset();  // disarms the reply of a request in progress
   if (awaiting_reply_) {
     spdlog::debug("admin {} \"{} {}\": client gone before the reply",
-                  transport_ ? transport_->peerAddress() : std::string(), method_, target_);
+                  transport() ? transport()->peerAddress() : std::string(), method_, target_);
   }
-  uv_timer_stop(&timer_);
-  pending_closes_ = transport_ ? 2 : 1;
-  if (transport_) transport_->close();
-  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), onTimerClosed);
+  closeHandles();
 }
 
-void AdminServer::Connection::onTransportClosed() {
-  transport_ = nullptr;
-  if (!closed_) {
-    close();  // the lingering close ended: only the timer is left
-    return;
-  }
-  handleClosed();
-}
-
-void AdminServer::Connection::onTimerClosed(uv_handle_t* h) {
-  static_cast<Connection*>(h->data)->handleClosed();
-}
-
-void AdminServer::Connection::handleClosed() {
-  if (--pending_closes_ > 0) return;
-  AdminServer& server = server_;
-  server.connections_.erase(this);
-  delete this;
-  server.maybeFinishClose();  // last: it may run close()'s done, which may free the server
+void AdminServer::Connection::onFreed() {
+  server_.connections_.erase(this);
+  // Last: it may run close()'s done, which may free the server (this connection touches
+  // nothing of the server afterwards).
+  server_.maybeFinishClose();
 }
 
 // ---- reading and parsing ----------------------------------------------------------------------
 
 void AdminServer::Connection::onTransportData(const char* data, size_t len) {
-  if (closed_ || ending_) return;  // no request after a closing response
+  if (closing() || ending_) return;  // no request after a closing response
   in_.append(data, len);
   if (!awaiting_reply_) {
     if (!parser_.inMessage()) started_ = std::chrono::steady_clock::now();  // a request begins
@@ -76,23 +54,23 @@ void AdminServer::Connection::onTransportData(const char* data, size_t len) {
   }
   drain();
   // Unparsed bytes pile up only while a reply is pending: stop reading until it was written.
-  if (!closed_ && !ending_ && in_.size() >= kMaxBuffered) transport_->stopReading();
+  if (!closing() && !ending_ && in_.size() >= kMaxBuffered) transport()->stopReading();
 }
 
 void AdminServer::Connection::drain() {
   if (draining_) return;  // a synchronous reply inside dispatch(): the loop below continues
   draining_ = true;
   size_t off = 0;
-  while (!closed_ && !ending_ && !awaiting_reply_ && off < in_.size()) {
+  while (!closing() && !ending_ && !awaiting_reply_ && off < in_.size()) {
     const auto r = parser_.execute(in_.data() + off, in_.size() - off);
-    if (closed_ || ending_) break;  // onHead/onBody rejected the request and answered
+    if (closing() || ending_) break;  // onHead/onBody rejected the request and answered
     switch (r.status) {
     case http::Http1Parser::Status::Ok:
       off = in_.size();
       break;
     case http::Http1Parser::Status::Upgraded:
       // We speak nothing else; answer the request and close.
-      keep_alive_ = false;
+      answer_.keep_alive = false;
       [[fallthrough]];
     case http::Http1Parser::Status::Paused:
       off += r.consumed;
@@ -134,12 +112,12 @@ http::Http1Parser::HeadAction AdminServer::Connection::onHead(http::HttpHead& he
   const auto q = target.find('?');
   request_.path.assign(target.substr(0, q));
   if (q != std::string_view::npos) request_.query.assign(target.substr(q + 1));
-  head_request_ = head.method() == "HEAD";
-  http10_ = head.http_major == 1 && head.http_minor == 0;
-  keep_alive_ = parser_.keepAlive();
+  answer_.head = head.method() == "HEAD";
+  answer_.http10 = head.http_major == 1 && head.http_minor == 0;
+  answer_.keep_alive = parser_.keepAlive();
 
   const size_t hosts = head.count("host");
-  if (hosts > 1 || (hosts == 0 && !http10_)) {
+  if (hosts > 1 || (hosts == 0 && !answer_.http10)) {
     reject(400, hosts > 1 ? "more than one Host header" : "missing Host header");
     return http::Http1Parser::HeadAction::Abort;
   }
@@ -161,8 +139,8 @@ http::Http1Parser::HeadAction AdminServer::Connection::onHead(http::HttpHead& he
       reject(417, "unsupported Expect");
       return http::Http1Parser::HeadAction::Abort;
     }
-    if (length > 0 && !http10_) transport_->write(kContinue);
-    if (closed_) return http::Http1Parser::HeadAction::Abort;
+    if (length > 0 && !answer_.http10) transport()->write(kContinue);
+    if (closing()) return http::Http1Parser::HeadAction::Abort;
   }
   request_.body.reserve(length);
   return http::Http1Parser::HeadAction::Proceed;
@@ -197,7 +175,7 @@ void AdminServer::Connection::dispatch() {
   awaiting_reply_ = true;
   const uint64_t exchange = ++exchange_;
   // The handler may take as long as it needs (a reload); only the client's silence is timed.
-  uv_timer_stop(&timer_);
+  stopTimer();
   timer_armed_ = false;
   if (!server_.handler_) {
     onReply(exchange, adminError(404, "not found"));
@@ -212,25 +190,25 @@ void AdminServer::Connection::dispatch() {
 }
 
 void AdminServer::Connection::onReply(uint64_t exchange, AdminResponse response) {
-  if (closed_ || !awaiting_reply_ || exchange != exchange_) return;  // late or repeated reply
+  if (closing() || !awaiting_reply_ || exchange != exchange_) return;  // late or repeated reply
   awaiting_reply_ = false;
-  const bool closing = !keep_alive_ || server_.closing_;
-  respond(response, closing);
-  if (closed_) return;
-  if (closing) {
+  const bool last = !answer_.keep_alive || server_.closing_;
+  respond(response, last);
+  if (closing()) return;
+  if (last) {
     closeAfterFlush();
     return;
   }
   armIdleTimer();
   started_ = std::chrono::steady_clock::now();
-  if (in_.size() < kMaxBuffered) transport_->startReading();
+  if (in_.size() < kMaxBuffered) transport()->startReading();
   drain();  // a pipelined request already buffered (no-op when we are inside drain())
 }
 
 void AdminServer::Connection::reject(int status, std::string_view message) {
-  keep_alive_ = false;
+  answer_.keep_alive = false;
   respond(adminError(status, message), true);
-  if (!closed_) closeAfterFlush();
+  if (!closing()) closeAfterFlush();
 }
 
 void AdminServer::Connection::respond(const AdminResponse& in, bool closing) {
@@ -265,21 +243,21 @@ void AdminServer::Connection::respond(const AdminResponse& in, bool closing) {
   if (!r->allow.empty()) head.append("\r\nAllow: ").append(r->allow);
   if (closing) {
     head += "\r\nConnection: close";
-  } else if (http10_) {
+  } else if (answer_.http10) {
     head += "\r\nConnection: keep-alive";
   }
   head += "\r\n\r\n";
-  const std::string_view body = (no_body || head_request_) ? std::string_view() : r->body;
-  transport_->write(head, body);
+  const std::string_view body = (no_body || answer_.head) ? std::string_view() : r->body;
+  transport()->write(head, body);
   // A large answer to a slow reader: each time it drains, the idle timeout starts again.
-  if (!closed_) transport_->backlogged();
+  if (!TimedConnection::closing()) transport()->backlogged();
 }
 
 void AdminServer::Connection::logRequest(int status) {
   if (spdlog::should_log(spdlog::level::debug)) {
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started_);
-    spdlog::debug("admin {} \"{} {}\" {} {:.3f}ms", transport_->peerAddress(), method_.empty() ? "-" : method_,
+    spdlog::debug("admin {} \"{} {}\" {} {:.3f}ms", transport()->peerAddress(), method_.empty() ? "-" : method_,
                   target_.empty() ? "-" : target_, status,
                   static_cast<double>(us.count()) / 1000.0);
   }
@@ -295,29 +273,28 @@ void AdminServer::Connection::onTransportDrained() {
 }
 
 void AdminServer::Connection::closeAfterFlush() {
-  if (closed_ || ending_) return;
+  if (closing() || ending_) return;
   ending_ = true;
-  uv_timer_stop(&timer_);
+  stopTimer();
   timer_armed_ = false;
   // A client that never reads the answer is dropped after the idle timeout.
-  transport_->closeAfterFlush(server_.idle_timeout_);
+  transport()->closeAfterFlush(server_.idle_timeout_);
 }
 
 void AdminServer::Connection::armIdleTimer() {
-  if (closed_) return;
+  if (closing()) return;
   timer_armed_ = true;
-  uv_timer_start(&timer_, onTimer, static_cast<uint64_t>(server_.idle_timeout_.count()), 0);
+  startTimer(static_cast<uint64_t>(server_.idle_timeout_.count()));
 }
 
-void AdminServer::Connection::onTimer(uv_timer_t* t) {
-  auto* self = static_cast<Connection*>(t->data);
-  if (!self->timer_armed_ || self->awaiting_reply_) return;
-  self->timer_armed_ = false;
+void AdminServer::Connection::onTimeout() {
+  if (!timer_armed_ || awaiting_reply_) return;
+  timer_armed_ = false;
   // A half-received request is told why; a silent idle connection just closes.
-  if (!self->ending_ && self->parser_.inMessage()) {
-    self->reject(408, "request timeout");
+  if (!ending_ && parser_.inMessage()) {
+    reject(408, "request timeout");
   } else {
-    self->close();
+    close();
   }
 }
 

@@ -16,22 +16,20 @@
 
 #include "proxy/admin/admin_server.h"
 #include "proxy/http/http1_parser.h"
-#include "proxy/transport/transport.h"
+#include "proxy/transport/timed_connection.h"
 
 namespace tether::proxy::admin {
 
-// One admin client connection. Owns its Transport and its uv_timer_t; the only way to destroy
-// it is close() (or the end of the transport's lingering close), and it is freed once both are
-// closed.
+// One admin client connection. A TimedConnection: owns its Transport and its timer (the idle
+// timeout); the only way to destroy it is close() (or the end of the transport's lingering
+// close), and it is freed once both are closed.
 class AdminServer::Connection : public http::Http1Parser::Handler,
-                                public transport::Transport::Handler {
+                                public transport::TimedConnection {
 public:
   Connection(AdminServer& server, transport::Transport* transport);
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
 
   void start();
-  void close();
+  void close() override;
 
   // http::Http1Parser::Handler
   http::Http1Parser::HeadAction onHead(http::HttpHead& head) override;
@@ -40,17 +38,15 @@ public:
 
   // transport::Transport::Handler
   void onTransportData(const char* data, size_t len) override;
-  void onTransportEof() override { close(); }
-  void onTransportError(transport::TransportError) override { close(); }
+  void onTransportEnd(transport::TransportEnd) override { close(); }
   void onTransportDrained() override;
-  void onTransportClosed() override;
 
 private:
   // Replies find their connection through this; close() resets it, so a late reply is a no-op.
   struct Link {
     Connection* conn;
   };
-  ~Connection() = default;
+  ~Connection() override = default;
 
   void drain();
   void dispatch();
@@ -65,31 +61,28 @@ private:
   void closeAfterFlush();
   // The idle timeout: no request bytes between or inside requests.
   void armIdleTimer();
-  void handleClosed();
-
-  static void onTimer(uv_timer_t* t);
-  static void onTimerClosed(uv_handle_t* h);
+  void onTimeout() override;
+  void onFreed() override;
 
   AdminServer& server_;
-  transport::Transport* transport_;
-  uv_timer_t timer_;
   http::Http1Parser parser_;
   std::shared_ptr<Link> link_;
   std::string in_;          // bytes read and not parsed yet
   AdminRequest request_;    // being parsed
   std::string method_;      // for the debug log
   std::string target_;
-  std::chrono::steady_clock::time_point started_;
   uint64_t exchange_ = 0;   // bumped per dispatched request; a reply must name the current one
-  int pending_closes_ = 0;
-  bool closed_ = false;
+  std::chrono::steady_clock::time_point started_;
   bool timer_armed_ = false;
   bool draining_ = false;
   bool awaiting_reply_ = false;
-  bool keep_alive_ = true;
-  bool head_request_ = false;
-  bool http10_ = false;
   bool ending_ = false;  // the last response is queued; the transport sends it and closes
+  // Of the request being answered: how to frame the answer.
+  struct {
+    bool keep_alive = true;
+    bool head = false;
+    bool http10 = false;
+  } answer_;
 };
 
 } // namespace tether::proxy::admin

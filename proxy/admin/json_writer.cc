@@ -94,34 +94,23 @@ void JsonWriter::beforeValue() {
   first_ = false;
 }
 
-JsonWriter& JsonWriter::beginObject() {
+JsonWriter& JsonWriter::beginObject() { return open('{'); }
+JsonWriter& JsonWriter::endObject() { return close('{', '}'); }
+JsonWriter& JsonWriter::beginArray() { return open('['); }
+JsonWriter& JsonWriter::endArray() { return close('[', ']'); }
+
+JsonWriter& JsonWriter::open(char bracket) {
   beforeValue();
-  out_ += '{';
-  stack_.push_back('{');
+  out_ += bracket;
+  stack_.push_back(bracket);
   first_ = true;
   return *this;
 }
 
-JsonWriter& JsonWriter::endObject() {
-  assert(!stack_.empty() && stack_.back() == '{' && !after_key_);
+JsonWriter& JsonWriter::close(char opened, char bracket) {
+  assert(!stack_.empty() && stack_.back() == opened && !after_key_);
   stack_.pop_back();
-  out_ += '}';
-  first_ = false;
-  return *this;
-}
-
-JsonWriter& JsonWriter::beginArray() {
-  beforeValue();
-  out_ += '[';
-  stack_.push_back('[');
-  first_ = true;
-  return *this;
-}
-
-JsonWriter& JsonWriter::endArray() {
-  assert(!stack_.empty() && stack_.back() == '[');
-  stack_.pop_back();
-  out_ += ']';
+  out_ += bracket;
   first_ = false;
   return *this;
 }
@@ -164,18 +153,14 @@ JsonWriter& JsonWriter::value(double d) {
   return *this;
 }
 
-JsonWriter& JsonWriter::value(int64_t i) {
-  beforeValue();
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, i);
-  out_.append(buf, r.ptr);
-  return *this;
-}
+JsonWriter& JsonWriter::value(int64_t i) { return integer(i); }
+JsonWriter& JsonWriter::value(uint64_t u) { return integer(u); }
 
-JsonWriter& JsonWriter::value(uint64_t u) {
+template <typename Int>
+JsonWriter& JsonWriter::integer(Int n) {
   beforeValue();
   char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, u);
+  const auto r = std::to_chars(buf, buf + sizeof buf, n);
   out_.append(buf, r.ptr);
   return *this;
 }

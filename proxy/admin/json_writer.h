@@ -67,6 +67,10 @@ public:
 
 private:
   void beforeValue();
+  JsonWriter& open(char bracket);
+  JsonWriter& close(char opened, char bracket);
+  template <typename Int>
+  JsonWriter& integer(Int n);
 
   std::string out_;
   std::vector<char> stack_;  // '{' or '['

@@ -23,7 +23,8 @@ enum class ProxyError {
 
 int statusFor(ProxyError error);
 std::string_view errorName(ProxyError error);
-// Complete HTTP/1.1 response bytes (static storage) with Connection: close.
+// Complete HTTP/1.1 response bytes with Connection: close, built once and valid for the life of
+// the process.
 std::string_view responseFor(ProxyError error);
 
 } // namespace tether::proxy::http

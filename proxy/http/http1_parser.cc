@@ -26,20 +26,10 @@ struct Http1Parser::Impl {
     s.in_message_ = true;
     return 0;
   }
-  static int onUrl(llhttp_t* p, const char* at, size_t n) {
-    of(p).head_.appendTarget({at, n});
-    return checkSize(of(p));
-  }
-  static int onMethod(llhttp_t* p, const char* at, size_t n) {
-    of(p).head_.appendMethod({at, n});
-    return checkSize(of(p));
-  }
-  static int onStatus(llhttp_t* p, const char* at, size_t n) {
-    of(p).head_.appendReason({at, n});
-    return checkSize(of(p));
-  }
-  static int onHeaderField(llhttp_t* p, const char* at, size_t n) {
-    of(p).head_.appendFieldName({at, n});
+  // A piece of the start line or of a field name, appended where `append` puts it.
+  template <void (HttpHead::*append)(std::string_view)>
+  static int onPiece(llhttp_t* p, const char* at, size_t n) {
+    (of(p).head_.*append)({at, n});
     return checkSize(of(p));
   }
   static int onHeaderValue(llhttp_t* p, const char* at, size_t n) {
@@ -91,10 +81,10 @@ struct Http1Parser::Impl {
       llhttp_settings_t st;
       llhttp_settings_init(&st);
       st.on_message_begin = onMessageBegin;
-      st.on_url = onUrl;
-      st.on_method = onMethod;
-      st.on_status = onStatus;
-      st.on_header_field = onHeaderField;
+      st.on_url = onPiece<&HttpHead::appendTarget>;
+      st.on_method = onPiece<&HttpHead::appendMethod>;
+      st.on_status = onPiece<&HttpHead::appendReason>;
+      st.on_header_field = onPiece<&HttpHead::appendFieldName>;
       st.on_header_value = onHeaderValue;
       st.on_header_value_complete = onHeaderValueComplete;
       st.on_headers_complete = onHeadersComplete;

@@ -16,7 +16,7 @@ class Connector {
 public:
   virtual ~Connector() = default;
   // Starts connecting to `host` (a numeric IPv4 or IPv6 address) and `port`. The transport
-  // reports onTransportReady() or onTransportError(ConnectFailed). nullptr when the connect
+  // reports onTransportReady() or onTransportEnd(ConnectFailed). nullptr when the connect
   // cannot even start (an address that does not parse, no socket): the caller treats that as a
   // failed connect. `receive_buffer` > 0 asks for that SO_RCVBUF (TCP only).
   virtual Transport* connect(IoLoop& io, const std::string& host, uint16_t port,

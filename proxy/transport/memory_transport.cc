@@ -128,7 +128,7 @@ bool MemoryTransport::step() {
   }
   if (p.reset_) {
     p.reset_ = false;
-    deliverError(TransportError::Reset);
+    deliverEnd(TransportEnd::Reset);
     return false;
   }
   if (reading_ && !p.inbound_.empty()) {
@@ -151,7 +151,7 @@ bool MemoryTransport::step() {
   } else if (reading_ && p.eof_) {
     p.eof_ = false;
     reading_ = false;
-    deliverEof();
+    deliverEnd(TransportEnd::Eof);
     if (phase() == Phase::Closed) return false;
   }
   if (p.notify_) {

@@ -47,9 +47,9 @@ public:
   // over each send() whole. A size of 0 counts as 1.
   void setChunks(std::vector<size_t> sizes) { chunks_ = std::move(sizes); }
   void send(std::string_view bytes);
-  // The peer finished sending: onTransportEof() once every queued byte was delivered.
+  // The peer finished sending: onTransportEnd(Eof) once every queued byte was delivered.
   void sendEof();
-  // The connection breaks: onTransportError(Reset) on the next loop iteration.
+  // The connection breaks: onTransportEnd(Reset) on the next loop iteration.
   void reset();
 
   // ---- bytes from the transport ----

@@ -113,9 +113,9 @@ void TcpTransport::onRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     self->deliverData(buf->base, static_cast<size_t>(nread));
   } else if (nread == UV_EOF) {
     self->reading_ = false;  // libuv stops reading at EOF
-    self->deliverEof();
+    self->deliverEnd(TransportEnd::Eof);
   } else if (nread < 0) {
-    self->deliverError(TransportError::Reset);
+    self->deliverEnd(TransportEnd::Reset);
   }
 }
 

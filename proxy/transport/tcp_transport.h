@@ -20,7 +20,7 @@ public:
   // transport closes and frees itself).
   static TcpTransport* accept(IoLoop& io, uv_stream_t* server);
   // Starts a non-blocking connect to `addr`; connected() follows, as onTransportReady() or
-  // onTransportError(ConnectFailed). nullptr when the connect cannot even start. A
+  // onTransportEnd(ConnectFailed). nullptr when the connect cannot even start. A
   // `receive_buffer` above 0 sets SO_RCVBUF before the SYN, so the window is sized from the start.
   static TcpTransport* connect(IoLoop& io, const sockaddr_storage& addr, uint32_t receive_buffer);
 

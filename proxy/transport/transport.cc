@@ -8,11 +8,12 @@ namespace {
 constexpr size_t kKeptCapacity = 4096;
 } // namespace
 
-std::string_view errorName(TransportError error) {
-  switch (error) {
-  case TransportError::ConnectFailed: return "connect_failed";
-  case TransportError::Reset: return "reset";
-  case TransportError::WriteFailed: return "write_failed";
+std::string_view endName(TransportEnd end) {
+  switch (end) {
+  case TransportEnd::Eof: return "eof";
+  case TransportEnd::ConnectFailed: return "connect_failed";
+  case TransportEnd::Reset: return "reset";
+  case TransportEnd::WriteFailed: return "write_failed";
   }
   return "unknown";
 }
@@ -51,7 +52,7 @@ void Transport::write(std::string_view a, std::string_view b, std::string_view c
     if (out_.size() >= kHighWater && phase_ == Phase::Open) sendGathered(false);
     return;
   }
-  if (!sendNow({a, b, c})) fail(TransportError::WriteFailed);
+  if (!sendNow({a, b, c})) end(TransportEnd::WriteFailed);
 }
 
 void Transport::writeDeferred(std::string_view a, std::string_view b, std::string_view c) {
@@ -75,7 +76,7 @@ void Transport::sendGathered(bool notify) {
   out_.clear();
   if (out_.capacity() > kKeptCapacity) std::string().swap(out_);
   if (!ok) {
-    fail(TransportError::WriteFailed);
+    end(TransportEnd::WriteFailed);
     return;
   }
   // When the peer took everything, no writeDone() will come to say the queue shrank.
@@ -159,12 +160,10 @@ void Transport::handleClosed() {
   delete this;
 }
 
-void Transport::fail(TransportError error) {
-  if (!open()) {
-    close();
-    return;
-  }
-  if (handler_) handler_->onTransportError(error);
+void Transport::end(TransportEnd how) {
+  // Only a handler still carrying traffic hears of it; a closing transport just finishes: after
+  // a lingering close, the peer's EOF means it read our response.
+  if (open() && handler_) handler_->onTransportEnd(how);
   close();  // a no-op when the handler closed already
 }
 
@@ -173,23 +172,14 @@ void Transport::deliverData(const char* data, size_t len) {
   if (phase_ == Phase::Open && handler_) handler_->onTransportData(data, len);
 }
 
-void Transport::deliverEof() {
-  if (phase_ == Phase::Open) {
-    if (handler_) handler_->onTransportEof();
-    return;
-  }
-  close();  // the lingering close is over: the peer read our response and closed
-}
-
-void Transport::deliverError(TransportError error) {
-  if (phase_ == Phase::Closed) return;
-  fail(error);
+void Transport::deliverEnd(TransportEnd how) {
+  if (phase_ != Phase::Closed) end(how);
 }
 
 void Transport::writeDone(int status) {
   if (status == UV_ECANCELED || phase_ == Phase::Closed) return;
   if (status < 0) {
-    fail(TransportError::WriteFailed);
+    end(TransportEnd::WriteFailed);
     return;
   }
   if (phase_ == Phase::Flushing) {
@@ -202,7 +192,7 @@ void Transport::writeDone(int status) {
 void Transport::connected(bool ok) {
   if (phase_ != Phase::Connecting) return;
   if (!ok) {
-    fail(TransportError::ConnectFailed);
+    end(TransportEnd::ConnectFailed);
     return;
   }
   phase_ = Phase::Open;

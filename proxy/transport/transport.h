@@ -40,12 +40,14 @@
 
 namespace tether::proxy::transport {
 
-enum class TransportError : uint8_t {
-  ConnectFailed = 0,  // refused, unreachable, or the connect could not start
-  Reset,              // the peer reset the connection, or reading failed
-  WriteFailed,        // the peer went away while we wrote
+// How a stream ended.
+enum class TransportEnd : uint8_t {
+  Eof = 0,        // the peer finished sending (it may still read)
+  ConnectFailed,  // refused, unreachable, or the connect could not start
+  Reset,          // the peer reset the connection, or reading failed
+  WriteFailed,    // the peer went away while we wrote
 };
-std::string_view errorName(TransportError error);
+std::string_view endName(TransportEnd end);
 
 // What a TLS transport learns in its handshake. Plain transports have none.
 struct TlsFacts {
@@ -65,17 +67,19 @@ public:
     virtual void onTransportReady() {}
     // Bytes from the peer, valid only during the call (they live in the loop's read buffer).
     virtual void onTransportData(const char* data, size_t len) = 0;
-    // The peer finished sending.
-    virtual void onTransportEof() = 0;
-    // The connection failed. If the handler does not close the transport, it is closed after
-    // this returns.
-    virtual void onTransportError(TransportError error) = 0;
+    // The stream ended: the peer finished sending, or the connection failed. If the handler does
+    // not close the transport, it is closed after this returns.
+    virtual void onTransportEnd(TransportEnd end) = 0;
     // Bytes queued towards the peer fell below kLowWater after backlogged() had said true.
     virtual void onTransportDrained() {}
     // The transport is gone: its last event.
     virtual void onTransportClosed() = 0;
 
   protected:
+    // Handlers are connections, owned where they are: never copied.
+    Handler() = default;
+    Handler(const Handler&) = delete;
+    Handler& operator=(const Handler&) = delete;
     ~Handler() = default;
   };
 
@@ -157,8 +161,7 @@ protected:
 
   // ---- events an implementation reports ----
   void deliverData(const char* data, size_t len);
-  void deliverEof();
-  void deliverError(TransportError error);
+  void deliverEnd(TransportEnd end);
   // Pending bytes were written (status 0) or could not be (< 0, libuv error).
   void writeDone(int status);
   // The connect finished (Connecting only).
@@ -178,7 +181,7 @@ private:
   void startLinger();
   // Closes the transport after `after` unless something else closes it first.
   void closeIn(std::chrono::milliseconds after);
-  void fail(TransportError error);
+  void end(TransportEnd how);
 
   IoLoop& io_;
   Handler* handler_ = nullptr;

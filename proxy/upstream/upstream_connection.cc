@@ -8,70 +8,61 @@ using http::Http1Parser;
 using http::ProxyError;
 
 UpstreamConnection::UpstreamConnection(uv_loop_t* loop, UpstreamPool& pool, std::string pool_key)
-    : pool_(pool), pool_key_(std::move(pool_key)),
-      parser_(Http1Parser::Type::Response, *this, 64 * 1024) {
-  uv_timer_init(loop, &timer_);
-  timer_.data = this;
-}
+    : TimedConnection(loop, nullptr), pool_(pool), pool_key_(std::move(pool_key)),
+      parser_(Http1Parser::Type::Response, *this, 64 * 1024) {}
 
 void UpstreamConnection::connect(transport::Transport* transport, uint64_t timeout_ms) {
-  transport_ = transport;
-  if (!transport_) {
+  setTransport(transport);
+  if (!transport) {
     // Reported from the loop: the caller is still setting up the exchange.
     clean_ = false;
-    armTimer(0);
+    startTimer(0);
     return;
   }
-  transport_->setHandler(this);
-  armTimer(timeout_ms);
+  startTimer(timeout_ms);
 }
 
 void UpstreamConnection::attach(Handler* handler, bool head_request) {
   handler_ = handler;
-  head_request_ = head_request;
-  request_done_ = response_started_ = response_done_ = false;
+  progress_ = Progress{head_request, false, Response::Waiting};
   ++exchanges_;
   parser_.reset();
   if (state_ == State::Idle) {
     state_ = State::Active;
-    uv_timer_stop(&timer_);
+    stopTimer();
   }
 }
 
 void UpstreamConnection::send(std::string_view a, std::string_view b, std::string_view c) {
-  if (state_ == State::Closed || !transport_) return;
+  if (state_ == State::Closed || !transport()) return;
   // Written with every other write of this loop iteration (write_batch.h explains why).
-  transport_->writeDeferred(a, b, c);
+  transport()->writeDeferred(a, b, c);
 }
 
 void UpstreamConnection::requestComplete(uint64_t response_timeout_ms) {
-  request_done_ = true;
+  progress_.request_done = true;
   response_timeout_ms_ = response_timeout_ms;
-  if (state_ == State::Active && !response_done_) armTimer(response_timeout_ms_);
+  if (state_ == State::Active && progress_.response != Response::Done) startTimer(response_timeout_ms_);
 }
 
-void UpstreamConnection::pauseReading() {
-  read_paused_ = true;
-  updateReading();
-}
-
-void UpstreamConnection::resumeReading() {
-  read_paused_ = false;
+void UpstreamConnection::pauseReading(bool paused) {
+  read_paused_ = paused;
   updateReading();
 }
 
 void UpstreamConnection::updateReading() {
-  if (!transport_ || state_ == State::Closed) return;
+  if (!transport() || state_ == State::Closed) return;
   if (read_paused_) {
-    transport_->stopReading();
+    transport()->stopReading();
   } else {
-    transport_->startReading();  // a connecting transport starts once connected
+    transport()->startReading();  // a connecting transport starts once connected
   }
 }
 
 bool UpstreamConnection::reusable() const {
-  return state_ == State::Active && clean_ && request_done_ && response_done_ &&
-         parser_.keepAlive() && transport_ && transport_->queuedBytes() == 0;
+  return state_ == State::Active && clean_ && progress_.request_done &&
+         progress_.response == Response::Done && parser_.keepAlive() && transport() &&
+         transport()->queuedBytes() == 0;
 }
 
 void UpstreamConnection::becomeIdle(uint64_t idle_timeout_ms) {
@@ -79,7 +70,7 @@ void UpstreamConnection::becomeIdle(uint64_t idle_timeout_ms) {
   handler_ = nullptr;
   read_paused_ = false;
   updateReading();  // an idle backend connection that becomes readable was closed or misbehaved
-  armTimer(idle_timeout_ms);
+  startTimer(idle_timeout_ms);
 }
 
 void UpstreamConnection::close() {
@@ -87,37 +78,32 @@ void UpstreamConnection::close() {
   state_ = State::Closed;
   handler_ = nullptr;
   pool_.forget(this);
-  uv_timer_stop(&timer_);
-  pending_closes_ = transport_ ? 2 : 1;
-  if (transport_) transport_->close();
-  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), onTimerClosed);
+  closeHandles();
 }
 
 void UpstreamConnection::fail(ProxyError error) {
   if (state_ == State::Closed) return;
   clean_ = false;
   Handler* h = handler_;
-  const bool started = response_started_;
+  const bool started = progress_.response != Response::Waiting;
   close();
   if (h) h->onUpstreamError(error, started);
 }
-
-void UpstreamConnection::armTimer(uint64_t ms) { uv_timer_start(&timer_, onTimer, ms, 0); }
 
 // ---- http::Http1Parser::Handler ----------------------------------------------------------------
 
 Http1Parser::HeadAction UpstreamConnection::onHead(http::HttpHead& head) {
   if (head.status == 101) {
-    response_started_ = true;
+    progress_.response = Response::Started;
     if (handler_) handler_->onUpstreamHead(head);
     return Http1Parser::HeadAction::Upgrade;
   }
   // Interim 1xx responses are dropped: tether answers Expect: 100-continue itself.
   if (head.status >= 100 && head.status < 200) return Http1Parser::HeadAction::NoBody;
-  response_started_ = true;
+  progress_.response = Response::Started;
   if (handler_) handler_->onUpstreamHead(head);
   if (state_ == State::Closed) return Http1Parser::HeadAction::Abort;
-  if (head_request_ || head.status == 204 || head.status == 304) {
+  if (progress_.head_request || head.status == 204 || head.status == 304) {
     return Http1Parser::HeadAction::NoBody;
   }
   return Http1Parser::HeadAction::Proceed;
@@ -130,7 +116,7 @@ bool UpstreamConnection::onBody(std::string_view data) {
 
 void UpstreamConnection::onMessageComplete() {
   // Completion is delivered after execute() returns, once stray bytes have been checked.
-  if (response_started_) response_done_ = true;
+  if (progress_.response == Response::Started) progress_.response = Response::Done;
 }
 
 // ---- transport::Transport::Handler -------------------------------------------------------------
@@ -142,9 +128,9 @@ void UpstreamConnection::onTransportReady() {
     return;
   }
   state_ = State::Active;
-  uv_timer_stop(&timer_);
+  stopTimer();
   updateReading();
-  if (request_done_) armTimer(response_timeout_ms_);
+  if (progress_.request_done) startTimer(response_timeout_ms_);
 }
 
 void UpstreamConnection::onTransportData(const char* data, size_t len) {
@@ -165,23 +151,23 @@ void UpstreamConnection::onTransportData(const char* data, size_t len) {
       // More of the response is due: the response timeout counts from this read. (Not re-armed
       // on the read that completes a response: that would be a timer-heap insert and removal per
       // request for nothing.)
-      if (request_done_) armTimer(response_timeout_ms_);
+      if (progress_.request_done) startTimer(response_timeout_ms_);
       return;
     case Http1Parser::Status::Paused:
       data += r.consumed;
       len -= r.consumed;
-      if (!response_done_) {  // an interim 1xx ended; the final response follows
+      if (progress_.response != Response::Done) {  // an interim 1xx ended; the final one follows
         parser_.resume();
         continue;
       }
       if (len > 0) clean_ = false;  // bytes after a complete response: never reuse
-      uv_timer_stop(&timer_);
+      stopTimer();
       if (handler_) handler_->onUpstreamComplete();
       return;
     case Http1Parser::Status::Upgraded:
       state_ = State::Tunnel;
       clean_ = false;
-      uv_timer_stop(&timer_);
+      stopTimer();
       if (len > r.consumed && handler_) handler_->onTunnelData({data + r.consumed, len - r.consumed});
       return;
     default:
@@ -191,7 +177,7 @@ void UpstreamConnection::onTransportData(const char* data, size_t len) {
   }
 }
 
-void UpstreamConnection::onTransportEof() {
+void UpstreamConnection::onTransportEnd(transport::TransportEnd end) {
   if (state_ == State::Closed) return;
   if (state_ == State::Idle) {
     close();  // the backend closed an idle connection
@@ -203,52 +189,27 @@ void UpstreamConnection::onTransportEof() {
     if (h) h->onTunnelEof();
     return;
   }
+  if (end == transport::TransportEnd::ConnectFailed) {
+    fail(ProxyError::UpstreamConnectFailed);
+    return;
+  }
   clean_ = false;
   // A close-delimited body ends here; anything else is a truncated exchange.
-  if (response_started_ && !response_done_ && parser_.bodyNeedsEof() &&
-      parser_.finish() == Http1Parser::Status::Ok && response_done_) {
-    uv_timer_stop(&timer_);
+  if (end == transport::TransportEnd::Eof && progress_.response == Response::Started &&
+      parser_.bodyNeedsEof() && parser_.finish() == Http1Parser::Status::Ok &&
+      progress_.response == Response::Done) {
+    stopTimer();
     if (handler_) handler_->onUpstreamComplete();
     return;
   }
   fail(ProxyError::UpstreamReset);
 }
 
-void UpstreamConnection::onTransportError(transport::TransportError error) {
-  if (state_ == State::Idle) {
-    close();
-    return;
-  }
-  if (state_ == State::Tunnel) {
-    onTransportEof();
-    return;
-  }
-  fail(error == transport::TransportError::ConnectFailed ? ProxyError::UpstreamConnectFailed
-                                                          : ProxyError::UpstreamReset);
-}
-
 void UpstreamConnection::onTransportDrained() {
   if (handler_) handler_->onUpstreamDrained();
 }
 
-void UpstreamConnection::onTransportClosed() {
-  transport_ = nullptr;
-  if (state_ != State::Closed) {
-    // Closed under us (an error we did not answer by closing): close the rest; only the timer
-    // is left to wait for.
-    close();
-    return;
-  }
-  handleClosed();
-}
-
-// ---- timer and closing -------------------------------------------------------------------------
-
-void UpstreamConnection::onTimer(uv_timer_t* t) {
-  static_cast<UpstreamConnection*>(t->data)->onTimerImpl();
-}
-
-void UpstreamConnection::onTimerImpl() {
+void UpstreamConnection::onTimeout() {
   switch (state_) {
   case State::Connecting:
     fail(ProxyError::UpstreamConnectFailed);
@@ -262,14 +223,6 @@ void UpstreamConnection::onTimerImpl() {
   default:
     break;
   }
-}
-
-void UpstreamConnection::onTimerClosed(uv_handle_t* h) {
-  static_cast<UpstreamConnection*>(h->data)->handleClosed();
-}
-
-void UpstreamConnection::handleClosed() {
-  if (--pending_closes_ == 0) delete this;
 }
 
 } // namespace tether::proxy::upstream

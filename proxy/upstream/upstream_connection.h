@@ -13,8 +13,8 @@
 // (Active, armed once the request is complete and re-armed by each read that leaves the response
 // incomplete), and the idle timeout of a pooled connection (Idle).
 //
-// Loop thread only. Owns its uv_timer_t and its Transport; the only way to destroy it is
-// close(), and memory is freed once both are closed.
+// Loop thread only. A TimedConnection: owns its Transport and its timer; the only way to destroy
+// it is close(), and it is freed once both are closed.
 
 #include <uv.h>
 
@@ -23,14 +23,14 @@
 
 #include "proxy/http/error_response.h"
 #include "proxy/http/http1_parser.h"
-#include "proxy/transport/transport.h"
+#include "proxy/transport/timed_connection.h"
 
 namespace tether::proxy::upstream {
 
 class UpstreamPool;
 
 class UpstreamConnection : public http::Http1Parser::Handler,
-                           public transport::Transport::Handler {
+                           public transport::TimedConnection {
 public:
   // Events for the client connection currently attached. After a 101 head the connection is a
   // raw tunnel: bytes arrive through onTunnelData and onTunnelEof ends it.
@@ -49,8 +49,6 @@ public:
   };
 
   UpstreamConnection(uv_loop_t* loop, UpstreamPool& pool, std::string pool_key);
-  UpstreamConnection(const UpstreamConnection&) = delete;
-  UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
   // Takes the transport the pool's connector is connecting, or null when the connect could not
   // start; failures arrive as onUpstreamError(UpstreamConnectFailed), never from inside this call.
@@ -66,9 +64,9 @@ public:
   void requestComplete(uint64_t response_timeout_ms);
   // More request bytes queued than the high-water mark: stop reading the client until
   // onUpstreamDrained().
-  bool backlogged() { return transport_ && transport_->backlogged(); }
-  void pauseReading();
-  void resumeReading();
+  bool backlogged() { return transport() && transport()->backlogged(); }
+  // The client is backlogged: stop reading the response until it drained (true), then resume.
+  void pauseReading(bool paused);
 
   bool reusable() const;
   bool wasReused() const { return exchanges_ > 1; }
@@ -76,7 +74,7 @@ public:
 
   // Pool side.
   void becomeIdle(uint64_t idle_timeout_ms);
-  void close();
+  void close() override;
 
   // http::Http1Parser::Handler
   http::Http1Parser::HeadAction onHead(http::HttpHead& head) override;
@@ -86,40 +84,35 @@ public:
   // transport::Transport::Handler
   void onTransportReady() override;
   void onTransportData(const char* data, size_t len) override;
-  void onTransportEof() override;
-  void onTransportError(transport::TransportError error) override;
+  void onTransportEnd(transport::TransportEnd end) override;
   void onTransportDrained() override;
-  void onTransportClosed() override;
 
 private:
   enum class State { Connecting = 0, Active, Idle, Tunnel, Closed };
+  enum class Response : uint8_t { Waiting = 0, Started, Done };
+  // The exchange in progress; attach() starts it afresh.
+  struct Progress {
+    bool head_request = false;  // the response has no body whatever it says
+    bool request_done = false;  // every request byte was handed to send()
+    Response response = Response::Waiting;
+  };
 
-  ~UpstreamConnection() = default;
+  ~UpstreamConnection() override = default;
   void fail(http::ProxyError error);
-  void onTimerImpl();
-  void armTimer(uint64_t ms);
+  // The connect, response or idle timeout, by state.
+  void onTimeout() override;
   void updateReading();
-  void handleClosed();
-
-  static void onTimer(uv_timer_t* t);
-  static void onTimerClosed(uv_handle_t* h);
 
   UpstreamPool& pool_;
   std::string pool_key_;
-  transport::Transport* transport_ = nullptr;
-  uv_timer_t timer_;
+  uint64_t response_timeout_ms_ = 0;  // what the timer waits once the request is complete
   http::Http1Parser parser_;
   Handler* handler_ = nullptr;
   State state_ = State::Connecting;
-  uint64_t response_timeout_ms_ = 0;
   uint32_t exchanges_ = 0;
-  int pending_closes_ = 0;
   bool read_paused_ = false;
-  bool head_request_ = false;
-  bool request_done_ = false;
-  bool response_started_ = false;
-  bool response_done_ = false;
   bool clean_ = true;  // false after any anomaly: never pooled again
+  Progress progress_;
 };
 
 } // namespace tether::proxy::upstream

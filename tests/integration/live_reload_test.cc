@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "config/config_loader.h"
 #include "tests/support/child_process.h"
 #include "tests/support/eventually.h"
@@ -51,7 +53,7 @@ struct YamlBackend {
 
 // tether's config as a file: the given backends on a ring keyed by X-Session with a stick table.
 std::string yaml(const std::vector<YamlBackend>& backends, uint16_t listen_port = 0,
-                 bool admin = true, uint32_t workers = 1) {
+                 bool admin = true, uint32_t workers = 1, std::string level = "error") {
   std::string y = "listen: [\"127.0.0.1:" + std::to_string(listen_port) + "\"]\n";
   y += "workers: " + std::to_string(workers) + "\n";
   y += "backends:\n";
@@ -72,7 +74,7 @@ std::string yaml(const std::vector<YamlBackend>& backends, uint16_t listen_port 
        "  graceful_shutdown: 1s\n";
   if (admin) y += "admin:\n  listen: \"127.0.0.1:0\"\n";
   y += "logging:\n"
-       "  level: error\n"
+       "  level: " + level + "\n"
        "  access_log: \"off\"\n";
   return y;
 }
@@ -232,6 +234,25 @@ TEST_CASE("Reload of a setting that needs a restart applies the rest and says so
   CHECK_THAT(ok["warnings"][0].str(), Catch::StartsWith("workers changed"));
   CHECK(proxy.server().workerCount() == 1);
   CHECK(proxy.backendStatus("a")["weight"].number() == 2);
+}
+
+TEST_CASE("Reload changing logging.level applies it at once, with no restart warning",
+          "[integration][reload]") {
+  // Given a running config at level error, when the file says debug and is reloaded, expect the
+  // process log level to be debug right after the reload, and no warning; then back to warn.
+  FakeUpstream a("a");
+  TempDir dir;
+  const auto path = dir.write("tether.yaml", yaml({{"a", a.port()}}));
+  ProxyFixture proxy(loadFile(path));
+  spdlog::set_level(spdlog::level::err);  // what main() does with the first file
+  dir.write("tether.yaml", yaml({{"a", a.port()}}, 0, true, 1, "debug"));
+  const Json ok = reload(proxy, 200);
+  CHECK(ok["warnings"].size() == 0);
+  CHECK(spdlog::get_level() == spdlog::level::debug);
+  dir.write("tether.yaml", yaml({{"a", a.port()}}, 0, true, 1, "warn"));
+  reload(proxy, 200);
+  CHECK(spdlog::get_level() == spdlog::level::warn);
+  spdlog::set_level(spdlog::level::info);
 }
 
 TEST_CASE("Reload removing a backend re-places its sessions only (rebind cause removed)",

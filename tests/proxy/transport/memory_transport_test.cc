@@ -26,9 +26,8 @@ public:
     reads.emplace_back(data, len);
     if (close_on_data && transport) transport->close();
   }
-  void onTransportEof() override { events.push_back("eof"); }
-  void onTransportError(TransportError e) override {
-    events.push_back(std::string("error:") + std::string(errorName(e)));
+  void onTransportEnd(TransportEnd end) override {
+    events.push_back("end:" + std::string(endName(end)));
   }
   void onTransportDrained() override { events.push_back("drained"); }
   void onTransportClosed() override {
@@ -95,10 +94,8 @@ TEST_CASE("MemoryTransport hands bytes over in the chunks the peer chose, only w
   peer->sendEof();
   l.run();
   CHECK(r.reads.back() == "yz");
-  CHECK(r.events == std::vector<std::string>{"eof"});
-  t->close();
-  l.run();
-  CHECK(r.events.back() == "closed");
+  // After the end the transport closes by itself.
+  CHECK(r.events == std::vector<std::string>{"end:eof", "closed"});
   CHECK(peer->closed());
 }
 
@@ -200,7 +197,7 @@ TEST_CASE("MemoryConnector: a listened address connects, any other is refused",
   l.run();
   CHECK(ok.events == std::vector<std::string>{"ready"});
   CHECK(server->received() == "held until connected");
-  CHECK(refused.events == std::vector<std::string>{"error:connect_failed", "closed"});
+  CHECK(refused.events == std::vector<std::string>{"end:connect_failed", "closed"});
   CHECK(connector.attempts("10.0.0.2:80") == 1);
   a->close();
   l.run();

@@ -34,11 +34,6 @@ constexpr uint64_t kMaxWorkers = 256;  // far above any core count we deploy on
 constexpr uint32_t kMaxIdlePerBackend = 1000000;  // same ceiling as max_connections
 constexpr uint32_t kMaxReceiveBuffer = 64u << 20;       // SO_RCVBUF above this is a typo
 
-// FieldReader::readEnum maps the n-th name to the n-th enumerator; this pins that order.
-static_assert(static_cast<int>(AdminState::Ready) == 0 &&
-              static_cast<int>(AdminState::Drain) == 1 &&
-              static_cast<int>(AdminState::Maintenance) == 2);
-
 class Loader : public FieldReader {
 public:
   using FieldReader::FieldReader;
@@ -136,7 +131,7 @@ void Loader::readBackends(const Field& f, std::vector<BackendConfig>& out) {
            address_ok = true;
          }},
         {"weight", [&](const Field& v) { readUnsigned(v, 1, 1000, b.weight); }},
-        {"state", [&](const Field& v) { readEnum(v, {"ready", "drain", "maintenance"}, b.state); }},
+        {"state", [&](const Field& v) { readEnum(v, kAdminStateNames, b.state); }},
     });
     if (!entry.node.IsMap()) continue;
     if (!seen.count("address")) error(entry, "missing required key 'address'");
@@ -177,10 +172,8 @@ void Loader::readDocument(const YAML::Node& root, Config& c) {
   auto number = [this](auto min, auto max, auto& out) -> FieldRead {
     return [this, min, max, &out](const Field& f) { readUnsigned(f, min, max, out); };
   };
-  auto choice = [this](std::vector<std::string_view> choices, std::string& out) -> FieldRead {
-    return [this, choices = std::move(choices), &out](const Field& f) {
-      readChoice(f, choices, out);
-    };
+  auto choice = [this](std::span<const std::string_view> names, auto& out) -> FieldRead {
+    return [this, names, &out](const Field& f) { readEnum(f, names, out); };
   };
   RoutingSection routing(*this, c.routing);
   HealthSection health(*this, c.health, c.drain, c.admin);
@@ -221,10 +214,9 @@ void Loader::readDocument(const YAML::Node& root, Config& c) {
                 {"trusted_proxies",
                  [&](const Field& f) { readNetworks(f, fw.trusted_proxies); }}})},
       {"logging",
-       section({{"level", choice({"trace", "debug", "info", "warn", "error", "off"},
-                                 c.logging.level)},
+       section({{"level", choice(LoggingConfig::kLevelNames, c.logging.level)},
                 {"access_log", [&](const Field& f) { readAccessLog(f, c.logging.access_log); }},
-                {"format", choice({"text", "json"}, c.logging.format)}})},
+                {"format", choice(LoggingConfig::kFormatNames, c.logging.format)}})},
       {"health", [&](const Field& f) { health.readHealth(f); }},
       {"drain", [&](const Field& f) { health.readDrain(f); }},
       {"admin", [&](const Field& f) { health.readAdmin(f); }},

@@ -2,13 +2,19 @@
 // Plain structs mirroring the YAML config file. Defaults are written next to each field and are
 // the documented defaults (README "Configuration"). Built by ConfigLoader, checked by validate(),
 // turned into an immutable Snapshot by buildSnapshot(). No libuv, no I/O here.
+//
+// A setting with a fixed set of values is an enum, parsed once by the loader; next to each enum is
+// its name table (the n-th name is the n-th enumerator), which the loader reads with and messages
+// print, so nothing downstream compares strings.
 
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "routing/cidr.h"
+#include "routing/strategy_kind.h"
 
 namespace tether::config {
 
@@ -26,6 +32,7 @@ struct SocketAddress {
 // The operator's wish for a backend, from the config file (`state:`) or the admin API. Health
 // (probes, passive ejection) is separate: a `ready` backend that fails its checks is down.
 enum class AdminState : uint8_t { Ready = 0, Drain, Maintenance };
+inline constexpr std::string_view kAdminStateNames[] = {"ready", "drain", "maintenance"};
 
 struct BackendConfig {
   std::string name;       // stable identity; defaults to "host:port" when omitted
@@ -37,6 +44,7 @@ struct BackendConfig {
 // One source of the session key, tried in order; the first present in a request wins.
 struct KeySourceConfig {
   enum class Kind { Cookie = 0, Header, Query, SourceIp };
+  static constexpr std::string_view kKindNames[] = {"cookie", "header", "query", "source_ip"};
   Kind kind = Kind::Cookie;
   std::string name;                            // cookie/header/query parameter name
   std::vector<routing::Cidr> trusted_proxies;  // source_ip: take the client from X-Forwarded-For
@@ -65,13 +73,21 @@ struct StickTableConfig {
 };
 
 struct RoutingConfig {
-  std::string strategy = "round_robin";  // ring|maglev|rendezvous|jump|multiprobe|round_robin|
-                                         // random|ip_hash_modulo
+  // What a request without a session key gets.
+  enum class OnMissingKey { Assign = 0, RoundRobin, Random, Reject };
+  static constexpr std::string_view kOnMissingKeyNames[] = {"assign", "round_robin", "random",
+                                                            "reject"};
+  // What bounded loads count.
+  enum class LoadMetric { Sessions = 0, Requests };
+  static constexpr std::string_view kLoadMetricNames[] = {"sessions", "requests"};
+
+  // Names: routing::strategyNames().
+  routing::StrategyKind strategy = routing::StrategyKind::RoundRobin;
   std::vector<KeySourceConfig> key;      // empty = no session key
-  std::string on_missing_key = "assign"; // assign | round_robin | random | reject
+  OnMissingKey on_missing_key = OnMissingKey::Assign;
   uint64_t hash_seed = 0;                // XXH3 seed for keys and backend names
   double balance_factor = 0;             // bounded loads c; 0 = off; else > 1.0
-  std::string load_metric = "sessions";  // sessions | requests
+  LoadMetric load_metric = LoadMetric::Sessions;
   uint32_t ring_points_per_weight = 160; // ring.points_per_weight
   uint32_t maglev_table_size = 65537;    // maglev.table_size, prime
   uint32_t multiprobe_probes = 21;       // multiprobe.probes
@@ -114,6 +130,7 @@ struct UpstreamConfig {
 struct ActiveHealthConfig {
   bool enabled = false;               // true when the `active` map is present
   enum class Type { Http = 0, Tcp } type = Type::Http;
+  static constexpr std::string_view kTypeNames[] = {"http", "tcp"};
   std::string path = "/health";       // http: request target, must start with '/'
   uint16_t expect_min = 200;          // http: `expect_status: 200-399` (or a single code)
   uint16_t expect_max = 399;
@@ -142,6 +159,7 @@ struct HealthConfig {
 struct DrainConfig {
   Duration timeout = 0ms;             // 0 = none; after it, bound sessions are re-placed
   enum class Policy { Keep = 0, Migrate } policy = Policy::Keep;  // migrate: re-place at once
+  static constexpr std::string_view kPolicyNames[] = {"keep", "migrate"};
 };
 
 struct AdminConfig {
@@ -156,10 +174,21 @@ struct ForwardingConfig {
 };
 
 struct LoggingConfig {
-  std::string level = "info";          // trace|debug|info|warn|error|off
+  // The process log's threshold (stderr). spdlogLevel() gives spdlog's number for it.
+  enum class Level { Trace = 0, Debug, Info, Warn, Error, Off };
+  static constexpr std::string_view kLevelNames[] = {"trace", "debug", "info", "warn", "error",
+                                                     "off"};
+  enum class Format { Text = 0, Json };
+  static constexpr std::string_view kFormatNames[] = {"text", "json"};
+
+  Level level = Level::Info;
   std::string access_log = "stdout";   // off | stdout | PATH
-  std::string format = "text";         // text | json
+  Format format = Format::Text;        // of the access log
 };
+
+// spdlog's level number (spdlog::level::level_enum) for `level`. config/ does not depend on
+// spdlog, so it returns the number and the caller casts; a test holds the two in step.
+int spdlogLevel(LoggingConfig::Level level);
 
 struct Config {
   std::string source_path;                 // file it was read from ("" when from a string)

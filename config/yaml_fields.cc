@@ -125,13 +125,17 @@ void FieldReader::readBool(const Field& f, bool& out) {
 
 void FieldReader::readChoice(const Field& f, const std::vector<std::string_view>& choices,
                              std::string& out) {
-  if (!expectScalar(f, "one of: " + joinNames(choices))) return;
+  if (auto i = readChoiceIndex(f, choices)) out = choices[*i];
+}
+
+std::optional<size_t> FieldReader::readChoiceIndex(const Field& f,
+                                                   std::span<const std::string_view> choices) {
+  if (!expectScalar(f, "one of: " + joinNames(choices))) return std::nullopt;
   const std::string& v = f.node.Scalar();
-  if (std::find(choices.begin(), choices.end(), v) != choices.end()) {
-    out = v;
-  } else {
-    error(f, "invalid value '" + v + "' (expected one of: " + joinNames(choices) + ")");
-  }
+  const auto it = std::find(choices.begin(), choices.end(), v);
+  if (it != choices.end()) return static_cast<size_t>(it - choices.begin());
+  error(f, "invalid value '" + v + "' (expected one of: " + joinNames(choices) + ")");
+  return std::nullopt;
 }
 
 void FieldReader::readNetworks(const Field& f, std::vector<routing::Cidr>& out) {

@@ -12,7 +12,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,16 +74,14 @@ public:
   void readUnsigned(const Field& f, uint32_t min, uint32_t max, uint32_t& out);
   void readBool(const Field& f, bool& out);
   void readChoice(const Field& f, const std::vector<std::string_view>& choices, std::string& out);
-  // readChoice into an enum whose enumerators are 0, 1, 2, ... in the order of `names` (the
-  // config_model.h enums are declared that way so this mapping is the order of the list).
+  // One of `names` into an enum whose enumerators are 0, 1, 2, ... in the order of `names` (the
+  // name tables beside the config_model.h enums are declared that way).
   template <class Enum>
-  void readEnum(const Field& f, const std::vector<std::string_view>& names, Enum& out) {
-    std::string chosen;
-    readChoice(f, names, chosen);
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (!chosen.empty() && names[i] == chosen) out = static_cast<Enum>(i);
-    }
+  void readEnum(const Field& f, std::span<const std::string_view> names, Enum& out) {
+    if (auto i = readChoiceIndex(f, names)) out = static_cast<Enum>(*i);
   }
+  // The position in `choices` of the field's value; nullopt (and an error) when it is not one.
+  std::optional<size_t> readChoiceIndex(const Field& f, std::span<const std::string_view> choices);
   // A list of CIDRs or bare addresses ("trusted_proxies"); each bad one is an error at its item.
   void readNetworks(const Field& f, std::vector<routing::Cidr>& out);
 

@@ -101,8 +101,8 @@ int runServer(const std::string& path) {
     printErrors(result.errors());
     return 1;
   }
-  const auto level = spdlog::level::from_str(result.config().logging.level);
-  spdlog::set_level(level);
+  spdlog::set_level(static_cast<spdlog::level::level_enum>(
+      tether::config::spdlogLevel(result.config().logging.level)));
   auto snapshot = tether::config::buildSnapshot(std::move(result.config()), 1);
   tether::proxy::Server server(snapshot);
   if (auto err = server.start()) {

@@ -67,7 +67,7 @@ void Cluster::rebuild() {
     slot_of_.push_back(slot);
   }
   routing::StrategyOptions so;
-  so.name = config_.strategy;
+  so.kind = config_.strategy;
   so.seed = knobs_.hash_seed;
   so.ring_points_per_weight = knobs_.ring_points_per_weight;
   so.maglev_table_size = knobs_.maglev_table_size;

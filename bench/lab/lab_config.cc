@@ -39,7 +39,7 @@ std::string balanceName(double factor) {
 }
 
 std::string LabConfig::label() const {
-  return strategy + "/" + std::string(bindingName(binding)) + "/" + balanceName(balance_factor);
+  return strategyName() + "/" + std::string(bindingName(binding)) + "/" + balanceName(balance_factor);
 }
 
 bool LabConfig::operator==(const LabConfig& other) const {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "routing/router.h"
+#include "routing/strategy_kind.h"
 
 namespace tether::lab {
 
@@ -32,14 +33,16 @@ bool usesCookie(Binding binding);
 bool usesTable(Binding binding);
 
 struct LabConfig {
-  std::string strategy = "ring";
+  routing::StrategyKind strategy = routing::StrategyKind::Ring;
   Binding binding = Binding::None;
   double balance_factor = 0;  // 0 = bounded loads off
 
   // "ring/cookie/1.25", "ring/none/off": unique, used in CSV, JSON and the report.
   std::string label() const;
+  // "ring": the strategy as the scenario file and tether's config spell it.
+  std::string strategyName() const { return std::string(routing::strategyName(strategy)); }
   // True when the key is the source IP rather than the session cookie.
-  bool keysOnSourceIp() const { return strategy == "ip_hash_modulo"; }
+  bool keysOnSourceIp() const { return strategy == routing::StrategyKind::IpHashModulo; }
   bool operator==(const LabConfig& other) const;
 };
 

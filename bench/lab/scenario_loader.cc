@@ -8,20 +8,13 @@
 #include <sstream>
 
 #include "bench/lab/yaml_reader.h"
-#include "routing/strategy_factory.h"
+#include "config/validate.h"
 
 namespace tether::lab {
 namespace {
 
 constexpr double kMaxRate = 100000;        // sessions per second: beyond it a run never ends
 constexpr uint32_t kMaxBackends = 1000;
-
-bool knownStrategy(const std::string& name) {
-  for (auto k : routing::strategyNames()) {
-    if (k == name) return true;
-  }
-  return false;
-}
 
 // The field at a dotted path ("workload.think_time") of a document already read without errors.
 YamlField fieldAt(const YamlField& root, std::string_view dotted) {
@@ -54,6 +47,8 @@ private:
   void readCompare(const YamlField& f, Scenario& s);
   void readConfig(const YamlField& f, LabConfig& out);
   void readBalance(const YamlField& f, double& out);
+  // A strategy name, as tether's config spells it.
+  void readStrategy(const YamlField& f, routing::StrategyKind& out);
   void readEvents(const YamlField& f, std::vector<EventSpec>& out);
   void readEvent(const YamlField& f, EventSpec& e);
   // A value that is a number (counts) or a duration (seconds), as the distribution needs.
@@ -190,13 +185,17 @@ void Loader::readBalance(const YamlField& f, double& out) {
   readNumber(f, 1, 100, out, true);
 }
 
+void Loader::readStrategy(const YamlField& f, routing::StrategyKind& out) {
+  if (!expectScalar(f, "a strategy name")) return;
+  const auto r = config::parseStrategyName(f.node.Scalar());
+  if (r.ok()) out = *r.value;
+  else error(f, r.error);
+}
+
 void Loader::readConfig(const YamlField& f, LabConfig& out) {
   LabConfig c;
   const auto seen = readMap(f, {
-      {"strategy", [&](const YamlField& x) {
-         readString(x, c.strategy);
-         if (x.node.IsScalar() && !knownStrategy(c.strategy)) error(x, "unknown strategy '" + c.strategy + "'");
-       }},
+      {"strategy", [&](const YamlField& x) { readStrategy(x, c.strategy); }},
       {"binding", [&](const YamlField& x) {
          std::string b;
          readString(x, b);
@@ -210,9 +209,17 @@ void Loader::readConfig(const YamlField& f, LabConfig& out) {
 }
 
 void Loader::readCompare(const YamlField& f, Scenario& s) {
-  YamlField strategies_field;
   const auto seen = readMap(f, {
-      {"strategies", [&](const YamlField& x) { strategies_field = x; readStringList(x, s.strategies); }},
+      {"strategies", [&](const YamlField& x) {
+         if (!expectList(x)) return;
+         s.strategies.clear();
+         for (size_t i = 0; i < x.node.size(); ++i) {
+           routing::StrategyKind kind{};
+           const size_t before = errorCount();
+           readStrategy(x.item(x.node[i], i), kind);
+           if (errorCount() == before) s.strategies.push_back(kind);
+         }
+       }},
       {"bindings", [&](const YamlField& x) {
          std::vector<std::string> names;
          readStringList(x, names);
@@ -247,12 +254,6 @@ void Loader::readCompare(const YamlField& f, Scenario& s) {
       {"quick_scale", [&](const YamlField& x) { readNumber(x, 0, 1, s.quick_scale, true); }},
   });
   requireKeys(f, seen, {"strategies", "bindings", "balance_factors", "default"});
-  for (size_t i = 0; i < s.strategies.size(); ++i) {
-    if (!knownStrategy(s.strategies[i])) {
-      error(strategies_field.item(strategies_field.node[i], i),
-            "unknown strategy '" + s.strategies[i] + "'");
-    }
-  }
 }
 
 void Loader::readEvent(const YamlField& f, EventSpec& e) {

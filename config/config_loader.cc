@@ -25,7 +25,7 @@
 #include "config/health_section.h"
 #include "config/routing_section.h"
 #include "config/validate.h"
-#include "config/yaml_fields.h"
+#include "config/field_reader.h"
 
 namespace tether::config {
 namespace {
@@ -134,7 +134,7 @@ void Loader::readBackends(const Field& f, std::vector<BackendConfig>& out) {
         {"state", [&](const Field& v) { readEnum(v, kAdminStateNames, b.state); }},
     });
     if (!entry.node.IsMap()) continue;
-    if (!seen.count("address")) error(entry, "missing required key 'address'");
+    requireKeys(entry, seen, {"address"});
     if (!name_at && address_ok) b.name = b.address.toString();
     if (!b.name.empty()) {
       const Field& at = name_at ? *name_at : *address_at;

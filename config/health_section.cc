@@ -45,7 +45,7 @@ void HealthSection::readHealth(const Field& f) {
   reader_.readMap(f, {
       {"active", [this](const Field& v) { readActive(v); }},
       {"passive", [this](const Field& v) { readPassive(v); }},
-      {"slow_start", [this](const Field& v) { readDurationOrZero(v, health_.slow_start); }},
+      {"slow_start", [this](const Field& v) { reader_.readDurationOrZero(v, health_.slow_start); }},
   });
 }
 
@@ -166,7 +166,7 @@ void HealthSection::readPassive(const Field& f) {
 
 void HealthSection::readDrain(const Field& f) {
   reader_.readMap(f, {
-      {"timeout", [this](const Field& v) { readDurationOrZero(v, drain_.timeout); }},
+      {"timeout", [this](const Field& v) { reader_.readDurationOrZero(v, drain_.timeout); }},
       {"policy",
        [this](const Field& v) { reader_.readEnum(v, DrainConfig::kPolicyNames, drain_.policy); }},
   });
@@ -226,13 +226,6 @@ void HealthSection::checkListen(const std::vector<SocketAddress>& listen) {
     }
     return;  // one clash is enough to act on
   }
-}
-
-void HealthSection::readDurationOrZero(const Field& f, Duration& out) {
-  if (!reader_.expectScalar(f, "a duration such as 30s, or 0s for none")) return;
-  const auto r = parseDurationOrZero(f.node.Scalar());
-  if (r.ok()) out = *r.value;
-  else reader_.error(f, r.error);
 }
 
 } // namespace tether::config

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "config/config_model.h"
-#include "config/yaml_fields.h"
+#include "config/field_reader.h"
 
 namespace tether::config {
 

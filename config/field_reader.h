@@ -1,17 +1,22 @@
 #pragma once
-// FieldReader: typed reads of yaml-cpp nodes with positioned, path-named errors. Internal to
-// config/ (it exposes yaml-cpp types); only config_loader.cc uses it.
+// FieldReader: typed reads of yaml-cpp nodes with positioned, path-named errors, for any YAML file
+// that wants tether's error style ("FILE:LINE:COL: path: message", every mistake of a file in one
+// run, unknown keys refused). The config loader reads tether's config with it; tools read their
+// own files with it (the affinity lab's scenarios), so they speak tether's duration syntax and
+// report problems the way `tether --check` does. It exposes yaml-cpp types, which is acceptable
+// for tools; the proxy itself only ever sees a loaded Config.
 //
-// Split from the loader so the schema (which keys exist, what each one means) reads as one table
-// in config_loader.cc, while the mechanics every key shares live here: shape checks, unknown and
-// duplicate keys, "where to point" for implicit nulls, and 0-based marks turned 1-based. Nothing
-// here throws on bad content; every problem becomes a ConfigError and the walk goes on.
-// Single-threaded: one FieldReader per load.
+// The mechanics every key shares live here: shape checks, unknown and duplicate keys, "where to
+// point" for implicit nulls, and 0-based marks turned 1-based; which keys exist is the caller's
+// table of rules. Nothing here throws on bad content (yaml-cpp may still throw while parsing: the
+// caller catches that); every problem becomes a ConfigError and the walk goes on.
+// Single-threaded: one FieldReader per file read.
 
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <set>
 #include <span>
@@ -65,11 +70,17 @@ public:
   // Runs the rule for each key of the map `f`; unknown and duplicate keys are errors. Returns
   // the keys seen, so callers can report missing required ones.
   std::set<std::string> readMap(const Field& f, const std::vector<KeyRule>& rules);
+  // Reports each of `required` missing from `seen` (what readMap returned), at the map.
+  void requireKeys(const Field& f, const std::set<std::string>& seen,
+                   std::initializer_list<std::string_view> required);
   // True when `f` is a scalar; otherwise reports "expected <expected>, got ...".
   bool expectScalar(const Field& f, const std::string& expected);
 
   // Each reader leaves `out` untouched on error.
+  void readString(const Field& f, std::string& out);
   void readDuration(const Field& f, Duration& out);
+  // A duration, or 0 ("0", "0s", ...) for keys where zero means "none".
+  void readDurationOrZero(const Field& f, Duration& out);
   void readUnsigned(const Field& f, uint64_t min, uint64_t max, uint64_t& out);
   void readUnsigned(const Field& f, uint32_t min, uint32_t max, uint32_t& out);
   void readBool(const Field& f, bool& out);

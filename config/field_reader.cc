@@ -1,6 +1,6 @@
 // FieldReader (see yaml_fields.h): shape checks and typed reads shared by every key of the schema.
 
-#include "config/yaml_fields.h"
+#include "config/field_reader.h"
 
 #include <algorithm>
 #include <map>
@@ -88,15 +88,34 @@ std::set<std::string> FieldReader::readMap(const Field& f, const std::vector<Key
   return seen;
 }
 
+void FieldReader::requireKeys(const Field& f, const std::set<std::string>& seen,
+                              std::initializer_list<std::string_view> required) {
+  if (!f.node.IsMap()) return;  // readMap said so already
+  for (auto key : required) {
+    if (!seen.count(std::string(key))) error(f, "missing required key '" + std::string(key) + "'");
+  }
+}
+
 bool FieldReader::expectScalar(const Field& f, const std::string& expected) {
   if (f.node.IsScalar()) return true;
   error(f, "expected " + expected + ", got " + describeNode(f.node));
   return false;
 }
 
+void FieldReader::readString(const Field& f, std::string& out) {
+  if (expectScalar(f, "text")) out = f.node.Scalar();
+}
+
 void FieldReader::readDuration(const Field& f, Duration& out) {
   if (!expectScalar(f, "a duration such as 250ms, 10s, 2m or 1h")) return;
   const auto r = parseDuration(f.node.Scalar());
+  if (r.ok()) out = *r.value;
+  else error(f, r.error);
+}
+
+void FieldReader::readDurationOrZero(const Field& f, Duration& out) {
+  if (!expectScalar(f, "a duration such as 30s, or 0s for none")) return;
+  const auto r = parseDurationOrZero(f.node.Scalar());
   if (r.ok()) out = *r.value;
   else error(f, r.error);
 }

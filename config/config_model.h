@@ -5,7 +5,8 @@
 //
 // A setting with a fixed set of values is an enum, parsed once by the loader; next to each enum is
 // its name table (the n-th name is the n-th enumerator), which the loader reads with and messages
-// print, so nothing downstream compares strings.
+// print, so nothing downstream compares strings. Every struct compares with == (member by member),
+// so a load can be compared with another or with a config built in code.
 
 #include <chrono>
 #include <cstdint>
@@ -27,6 +28,7 @@ struct SocketAddress {
   std::string host;  // "127.0.0.1", "::1"
   uint16_t port = 0;
   std::string toString() const;  // "127.0.0.1:80", "[::1]:80"
+  bool operator==(const SocketAddress&) const = default;
 };
 
 // The operator's wish for a backend, from the config file (`state:`) or the admin API. Health
@@ -39,6 +41,7 @@ struct BackendConfig {
   SocketAddress address;
   uint32_t weight = 1;    // 1..1000
   AdminState state = AdminState::Ready;  // `state: ready | drain | maintenance`
+  bool operator==(const BackendConfig&) const = default;
 };
 
 // One source of the session key, tried in order; the first present in a request wins.
@@ -49,6 +52,7 @@ struct KeySourceConfig {
   std::string name;                            // cookie/header/query parameter name
   std::vector<routing::Cidr> trusted_proxies;  // source_ip: take the client from X-Forwarded-For
                                                // only when the TCP peer is one of these
+  bool operator==(const KeySourceConfig&) const = default;
 };
 
 struct AffinityCookieConfig {
@@ -63,6 +67,7 @@ struct AffinityCookieConfig {
   std::string same_site = "Lax";       // Strict | Lax | None | "" (omit)
   std::vector<std::string> attributes; // extra attributes appended verbatim
   std::vector<std::string> secrets;    // first signs, all verify (rotation); required, >= 16 bytes
+  bool operator==(const AffinityCookieConfig&) const = default;
 };
 
 struct StickTableConfig {
@@ -70,6 +75,7 @@ struct StickTableConfig {
   uint64_t size = 1000000;             // entries; least recently used evicted beyond it
   Duration idle_ttl = 30min;           // an entry unused this long expires
   std::string persist;                 // file written on graceful shutdown, loaded at start
+  bool operator==(const StickTableConfig&) const = default;
 };
 
 struct RoutingConfig {
@@ -95,6 +101,7 @@ struct RoutingConfig {
   AffinityCookieConfig affinity_cookie;
   StickTableConfig stick_table;
   std::string learn_cookie;              // learn bindings from this Set-Cookie; "" = off
+  bool operator==(const RoutingConfig&) const = default;
 };
 
 struct TimeoutsConfig {
@@ -103,12 +110,14 @@ struct TimeoutsConfig {
   Duration connect = 2s;            // TCP connect to a backend
   Duration upstream_response = 30s; // request sent -> response head; also max gap while streaming
   Duration graceful_shutdown = 10s; // SIGTERM: how long in-flight requests may finish
+  bool operator==(const TimeoutsConfig&) const = default;
 };
 
 struct LimitsConfig {
   uint32_t max_header_bytes = 16384;  // request line + headers; over it: 431
   uint64_t max_body_bytes = 0;        // 0 = unlimited; over it: 413
   uint32_t max_connections = 10000;   // per worker; further accepts are closed at once
+  bool operator==(const LimitsConfig&) const = default;
 };
 
 struct UpstreamConfig {
@@ -124,6 +133,7 @@ struct UpstreamConfig {
   // DELETE) whose backend reset or closed the connection after the request went out and before
   // any response byte came back. Off by default: the backend may have acted on it.
   bool retry_on_reset = false;
+  bool operator==(const UpstreamConfig&) const = default;
 };
 
 // health.active: probes run by the control loop, one at a time per backend.
@@ -140,6 +150,7 @@ struct ActiveHealthConfig {
   uint32_t rise = 2;                  // consecutive successes that bring a down backend up
   uint32_t fall = 3;                  // consecutive failures that take an up backend down
   uint32_t jitter_percent = 10;       // `jitter: 10%`: each interval varies by +-this much
+  bool operator==(const ActiveHealthConfig&) const = default;
 };
 
 // health.passive: real traffic as a health signal (connect failures, resets, 502/504).
@@ -148,29 +159,34 @@ struct PassiveHealthConfig {
   uint32_t consecutive_failures = 5;  // failures in a row that eject the backend
   Duration eject_for = 10s;           // first ejection; doubles while failures continue
   Duration max_eject_for = 5min;      // ceiling of the doubling
+  bool operator==(const PassiveHealthConfig&) const = default;
 };
 
 struct HealthConfig {
   ActiveHealthConfig active;
   PassiveHealthConfig passive;
   Duration slow_start = 0ms;          // 0 = off; ramp of a recovered/added backend's new sessions
+  bool operator==(const HealthConfig&) const = default;
 };
 
 struct DrainConfig {
   Duration timeout = 0ms;             // 0 = none; after it, bound sessions are re-placed
   enum class Policy { Keep = 0, Migrate } policy = Policy::Keep;  // migrate: re-place at once
   static constexpr std::string_view kPolicyNames[] = {"keep", "migrate"};
+  bool operator==(const DrainConfig&) const = default;
 };
 
 struct AdminConfig {
   bool enabled = false;                         // true when the `admin` map is present
   SocketAddress listen{"127.0.0.1", 9901};      // non-loopback needs a token
   std::string token;                            // "" = none; else `Authorization: Bearer <token>`
+  bool operator==(const AdminConfig&) const = default;
 };
 
 struct ForwardingConfig {
   bool x_forwarded_for = true;             // add X-Forwarded-For/-Proto/-Host
   std::vector<routing::Cidr> trusted_proxies;  // peers whose X-Forwarded-* we append to
+  bool operator==(const ForwardingConfig&) const = default;
 };
 
 struct LoggingConfig {
@@ -184,6 +200,7 @@ struct LoggingConfig {
   Level level = Level::Info;
   std::string access_log = "stdout";   // off | stdout | PATH
   Format format = Format::Text;        // of the access log
+  bool operator==(const LoggingConfig&) const = default;
 };
 
 // spdlog's level number (spdlog::level::level_enum) for `level`. config/ does not depend on
@@ -204,6 +221,7 @@ struct Config {
   HealthConfig health;
   DrainConfig drain;
   AdminConfig admin;
+  bool operator==(const Config&) const = default;
 };
 
 } // namespace tether::config

@@ -1,7 +1,5 @@
 #include "config/snapshot.h"
 
-#include "routing/strategy_factory.h"
-
 namespace tether::config {
 
 namespace {
@@ -23,6 +21,8 @@ routing::LoadMetric loadMetric(RoutingConfig::LoadMetric v) {
   }
   return routing::LoadMetric::Sessions;
 }
+
+} // namespace
 
 routing::RouterOptions routerOptions(const RoutingConfig& rc) {
   routing::RouterOptions ro;
@@ -73,7 +73,16 @@ routing::RouterOptions routerOptions(const RoutingConfig& rc) {
   return ro;
 }
 
-} // namespace
+routing::StrategyOptions strategyOptions(const RoutingConfig& rc) {
+  routing::StrategyOptions so;
+  so.kind = rc.strategy;
+  so.seed = rc.hash_seed;
+  so.ring_points_per_weight = rc.ring_points_per_weight;
+  so.maglev_table_size = rc.maglev_table_size;
+  so.multiprobe_probes = rc.multiprobe_probes;
+  so.jump_slots = rc.jump_slots;
+  return so;
+}
 
 SnapshotConstSharedPtr buildSnapshot(Config config, uint64_t version) {
   routing::BackendList backends;
@@ -82,14 +91,7 @@ SnapshotConstSharedPtr buildSnapshot(Config config, uint64_t version) {
     backends.push_back({b.name, b.address.host, b.address.port, b.weight});
   }
   const auto& rc = config.routing;
-  routing::StrategyOptions so;
-  so.kind = rc.strategy;
-  so.seed = rc.hash_seed;
-  so.ring_points_per_weight = rc.ring_points_per_weight;
-  so.maglev_table_size = rc.maglev_table_size;
-  so.multiprobe_probes = rc.multiprobe_probes;
-  so.jump_slots = rc.jump_slots;
-  auto strategy = routing::makeStrategy(so, backends);
+  auto strategy = routing::makeStrategy(strategyOptions(rc), backends);
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->router =
       std::make_shared<routing::Router>(std::move(backends), std::move(strategy), routerOptions(rc));

@@ -2,12 +2,13 @@
 
 #include <algorithm>
 
+#include "config/snapshot.h"
 #include "routing/strategy_factory.h"
 
 namespace tether::lab {
 
 Cluster::Cluster(const LabConfig& config, const TetherKnobs& knobs)
-    : config_(config), knobs_(knobs), options_(routerOptions(config, knobs)),
+    : routing_(routingConfig(config, knobs)), options_(config::routerOptions(routing_)),
       routing_state_(std::make_unique<routing::RoutingState>(knobs.table_size,
                                                      storeIdleTtlMs(config, knobs))) {}
 
@@ -33,9 +34,10 @@ uint32_t Cluster::add(const std::string& name, uint32_t weight) {
   b.active = b.memory = 0;
   b.interval_requests = 0;
   order_.push_back(slot);
-  auto tomb = std::find(jump_slots_.begin(), jump_slots_.end(), std::string());
-  if (tomb != jump_slots_.end()) *tomb = name;
-  else jump_slots_.push_back(name);
+  auto& slots = routing_.jump_slots;
+  auto tomb = std::find(slots.begin(), slots.end(), std::string());
+  if (tomb != slots.end()) *tomb = name;
+  else slots.push_back(name);
   return slot;
 }
 
@@ -44,9 +46,10 @@ void Cluster::remove(uint32_t slot) {
   backends_[slot].present = false;
   backends_[slot].id = routing::kNoBackend;
   order_.erase(std::remove(order_.begin(), order_.end(), slot), order_.end());
-  auto it = std::find(jump_slots_.begin(), jump_slots_.end(), backends_[slot].name);
-  if (it != jump_slots_.end()) it->clear();
-  while (!jump_slots_.empty() && jump_slots_.back().empty()) jump_slots_.pop_back();
+  auto& slots = routing_.jump_slots;
+  auto it = std::find(slots.begin(), slots.end(), backends_[slot].name);
+  if (it != slots.end()) it->clear();
+  while (!slots.empty() && slots.back().empty()) slots.pop_back();
 }
 
 void Cluster::wipe(uint32_t slot) {
@@ -66,14 +69,7 @@ void Cluster::rebuild() {
     list.push_back({b.name, "192.0.2.1", static_cast<uint16_t>(10000 + slot), b.weight});
     slot_of_.push_back(slot);
   }
-  routing::StrategyOptions so;
-  so.kind = config_.strategy;
-  so.seed = knobs_.hash_seed;
-  so.ring_points_per_weight = knobs_.ring_points_per_weight;
-  so.maglev_table_size = knobs_.maglev_table_size;
-  so.multiprobe_probes = knobs_.multiprobe_probes;
-  so.jump_slots = jump_slots_;
-  auto strategy = routing::makeStrategy(so, list);
+  auto strategy = routing::makeStrategy(config::strategyOptions(routing_), list);
   router_ = std::make_shared<const routing::Router>(std::move(list), std::move(strategy), options_);
 }
 

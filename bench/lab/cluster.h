@@ -1,6 +1,7 @@
 #pragma once
 // Cluster: the simulated backends of one run and the tether Router over them, rebuilt per backend
-// set exactly like config/snapshot.cc builds a snapshot (same strategy factory, same options),
+// set exactly like config/snapshot.cc builds a snapshot (the same routing section, turned into
+// options by the same config/ functions, and the same strategy factory),
 // while the RoutingState (stick table, session counts) carries over by backend name as it does
 // across tether's reloads.
 //
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "bench/lab/lab_config.h"
+#include "config/config_model.h"
 #include "routing/router.h"
 
 namespace tether::lab {
@@ -103,13 +105,11 @@ private:
     const Cluster& c_;
   };
 
-  LabConfig config_;
-  TetherKnobs knobs_;
+  config::RoutingConfig routing_;  // its jump_slots are maintained by add() and remove()
   routing::RouterOptions options_;
   std::unique_ptr<routing::RoutingState> routing_state_;
   std::vector<SimBackend> backends_;
   std::vector<uint32_t> order_;
-  std::vector<std::string> jump_slots_;
   std::vector<uint32_t> slot_of_;  // BackendId -> slot, current Router
   std::shared_ptr<const routing::Router> router_;
   Usable usable_{*this};

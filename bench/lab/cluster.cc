@@ -3,9 +3,20 @@
 #include <algorithm>
 
 #include "config/snapshot.h"
+#include "health/backend_rules.h"
 #include "routing/strategy_factory.h"
 
 namespace tether::lab {
+
+health::BackendState backendState(Phase phase) {
+  switch (phase) {
+  case Phase::Ready: return health::BackendState::Ready;
+  case Phase::Draining: return health::BackendState::Draining;
+  case Phase::Down: return health::BackendState::Down;
+  case Phase::Restarting: return health::BackendState::Maintenance;
+  }
+  return health::BackendState::Down;
+}
 
 Cluster::Cluster(const LabConfig& config, const TetherKnobs& knobs)
     : routing_(routingConfig(config, knobs)), options_(config::routerOptions(routing_)),
@@ -93,20 +104,16 @@ std::vector<double> Cluster::readyShares() const {
 }
 
 bool Cluster::Usable::usable(routing::BackendId id) const {
-  return c_.backends_[c_.slot_of_[id]].phase == Phase::Ready;
+  return health::usableFor(backendState(c_.backends_[c_.slot_of_[id]].phase));
 }
 
 bool Cluster::Bindable::usable(routing::BackendId id) const {
-  const Phase p = c_.backends_[c_.slot_of_[id]].phase;
-  return p == Phase::Ready || p == Phase::Draining;
+  return health::bindableFor(backendState(c_.backends_[c_.slot_of_[id]].phase),
+                             config::DrainConfig::Policy::Keep, /*drain_expired=*/false);
 }
 
 routing::RebindCause Cluster::Bindable::unbindableCause(routing::BackendId id) const {
-  switch (c_.backends_[c_.slot_of_[id]].phase) {
-  case Phase::Restarting: return routing::RebindCause::Maintenance;
-  case Phase::Draining: return routing::RebindCause::DrainMigrate;
-  default: return routing::RebindCause::BackendDown;
-  }
+  return health::unbindableCause(backendState(c_.backends_[c_.slot_of_[id]].phase));
 }
 
 } // namespace tether::lab

@@ -6,11 +6,12 @@
 // across tether's reloads.
 //
 // Each backend is a "slot" that keeps its name for the whole run; BackendIds belong to one Router
-// and are mapped back to slots per snapshot. A backend's phase is what tether's health/ state
-// would say: Ready takes new sessions; Draining keeps bound sessions (drain.policy keep); Down
-// (crashed) and Restarting (maintenance) take nothing. The filters below implement exactly the
-// BackendView rules (usable = Ready; bindable = Ready or Draining), without its wall clock and
-// logging, so a run stays deterministic and quiet.
+// and are mapped back to slots per snapshot. A backend's phase is a tether backend state
+// (backendState()): Ready is ready; Draining is draining with drain.policy keep; Down (crashed)
+// is down; Restarting is maintenance. The filters below ask health/backend_rules.h, the rules
+// BackendView applies, but read the phase instead of a BackendRecord, so a run has no wall clock
+// or logging and stays deterministic and quiet. A drain's timeout is the operator's (operations.h
+// removes or restarts the backend when it passes), so a phase never means "drain expired".
 //
 // What the application holds: `epoch` counts the times the backend lost its memory (crash,
 // restart, removal); a session is held by a backend only if it was stored there in the current
@@ -31,11 +32,14 @@
 
 #include "bench/lab/lab_config.h"
 #include "config/config_model.h"
+#include "health/backend_record.h"
 #include "routing/router.h"
 
 namespace tether::lab {
 
 enum class Phase : uint8_t { Ready = 0, Draining, Down, Restarting };
+// The effective state tether would show for a backend in `phase`.
+health::BackendState backendState(Phase phase);
 
 struct SimBackend {
   std::string name;

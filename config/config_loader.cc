@@ -1,12 +1,13 @@
 // ConfigLoader: walks one YAML document against tether's schema and fills a Config.
 //
 // The walk keeps going after an error so one load reports every mistake in the file, each at the
-// line and column of the key or value at fault. The schema is written as tables
-// of {key, reader} per section: a key missing from a table is an "unknown key" error, which is how
-// typos ("conect: 2s") surface instead of silently keeping a default. What a valid value looks
-// like is decided in validate.cc; this file only knows about YAML shapes and positions.
+// line and column of the key or value at fault. Which keys exist is config_keys.h; each map is read
+// with rules of {key, reader} that must name exactly that table's keys for the map (checkRules
+// below), so a key missing from the table is an "unknown key" error, which is how typos
+// ("conect: 2s") surface instead of silently keeping a default. What a valid value looks like is
+// decided in validate.cc; this file only knows about YAML shapes and positions.
 //
-// This is the only file that catches yaml-cpp exceptions (style §4.8). Nothing escapes it.
+// This is the only file that catches yaml-cpp exceptions. Nothing escapes it.
 
 #include "config/config_loader.h"
 
@@ -22,6 +23,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "config/config_keys.h"
 #include "config/health_section.h"
 #include "config/routing_section.h"
 #include "config/validate.h"
@@ -39,6 +41,17 @@ public:
   using FieldReader::FieldReader;
 
   void readDocument(const YAML::Node& root, Config& c);
+
+protected:
+  // A reader that disagrees with the key table is a bug in tether, not in the file; saying so on
+  // every load that reaches that map makes any such bug fail the loader tests at once.
+  void checkRules(const Field& f, const std::vector<KeyRule>& rules) override {
+    std::vector<std::string_view> names;
+    for (const auto& r : rules) names.push_back(r.name);
+    if (auto why = checkReaderKeys(keyPathOf(f.path), names)) {
+      error(f.anchor, "internal error in tether's config reader: " + *why);
+    }
+  }
 
 private:
   void readWorkers(const Field& f, uint32_t& out);

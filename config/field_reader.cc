@@ -52,6 +52,7 @@ void FieldReader::error(const Field& f, const std::string& message) {
 // whether a reader iterates or looks up.
 std::set<std::string> FieldReader::readMap(const Field& f, const std::vector<KeyRule>& rules) {
   std::set<std::string> seen;
+  checkRules(f, rules);
   if (!f.node.IsMap()) {
     error(f, "expected a map, got " + describeNode(f.node));
     return seen;

@@ -57,6 +57,7 @@ struct KeyRule {
 class FieldReader {
 public:
   explicit FieldReader(std::string file) : file_(std::move(file)) {}
+  virtual ~FieldReader() = default;
 
   // `at` is yaml-cpp's 0-based mark; a null mark becomes 0:0.
   void error(const YAML::Mark& at, std::string message);
@@ -95,6 +96,11 @@ public:
   std::optional<size_t> readChoiceIndex(const Field& f, std::span<const std::string_view> choices);
   // A list of CIDRs or bare addresses ("trusted_proxies"); each bad one is an error at its item.
   void readNetworks(const Field& f, std::vector<routing::Cidr>& out);
+
+protected:
+  // Called by readMap before it reads the map `f` with `rules`. A reader whose schema is also
+  // written down elsewhere (tether's config: config_keys.h) checks here that the two agree.
+  virtual void checkRules(const Field& f, const std::vector<KeyRule>& rules) {}
 
 private:
   std::string file_;

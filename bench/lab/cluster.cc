@@ -4,6 +4,7 @@
 
 #include "config/snapshot.h"
 #include "health/backend_rules.h"
+#include "routing/jump_hash.h"
 #include "routing/strategy_factory.h"
 
 namespace tether::lab {
@@ -45,10 +46,7 @@ uint32_t Cluster::add(const std::string& name, uint32_t weight) {
   b.active = b.memory = 0;
   b.interval_requests = 0;
   order_.push_back(slot);
-  auto& slots = routing_.jump_slots;
-  auto tomb = std::find(slots.begin(), slots.end(), std::string());
-  if (tomb != slots.end()) *tomb = name;
-  else slots.push_back(name);
+  routing::addJumpSlot(routing_.jump_slots, name);
   return slot;
 }
 
@@ -57,10 +55,7 @@ void Cluster::remove(uint32_t slot) {
   backends_[slot].present = false;
   backends_[slot].id = routing::kNoBackend;
   order_.erase(std::remove(order_.begin(), order_.end(), slot), order_.end());
-  auto& slots = routing_.jump_slots;
-  auto it = std::find(slots.begin(), slots.end(), backends_[slot].name);
-  if (it != slots.end()) it->clear();
-  while (!slots.empty() && slots.back().empty()) slots.pop_back();
+  routing::removeJumpSlot(routing_.jump_slots, backends_[slot].name);
 }
 
 void Cluster::wipe(uint32_t slot) {

@@ -18,9 +18,10 @@
 // epoch. `active` = sessions homed here whose client has more requests to make; `memory` = all
 // sessions in its memory (active, plus ended ones until app.session_idle_timeout).
 //
-// Jump hashing: `jump.slots` is maintained the way its documentation asks an operator to: a
-// removed backend's slot becomes a tombstone (trailing tombstones are dropped), and an added one
-// reuses the first tombstone or is appended.
+// Jump hashing: `jump.slots` is maintained the way its documentation asks an operator to, and the
+// way tether's reload check suggests (routing::removeJumpSlot / addJumpSlot): a removed backend's
+// slot becomes a tombstone (trailing tombstones are dropped), and an added one reuses the first
+// tombstone or is appended.
 //
 // Single-threaded (one simulation).
 

@@ -169,6 +169,12 @@ void Loader::readAccessLog(const Field& f, std::string& out) {
   out = f.node.Scalar();
 }
 
+// yaml-cpp's 0-based mark as a 1-based FilePosition.
+FilePosition positionOf(const YAML::Mark& m) {
+  if (m.is_null()) return {};
+  return {m.line + 1, m.column + 1};
+}
+
 void Loader::readDocument(const YAML::Node& root, Config& c) {
   const Field doc{root, "", YAML::Mark()};
   if (!root.IsMap()) {
@@ -199,6 +205,7 @@ void Loader::readDocument(const YAML::Node& root, Config& c) {
       {"workers", [&](const Field& f) { readWorkers(f, c.workers); }},
       {"backends",
        [&](const Field& f) {
+         c.positions.backends = positionOf(f.anchor);
          const size_t before = errorCount();
          readBackends(f, c.backends);
          backends_ok = errorCount() == before;
@@ -242,6 +249,8 @@ void Loader::readDocument(const YAML::Node& root, Config& c) {
   // `admin:` (or be absent, defaulted just above).
   if (backends_ok) routing.checkBackends(c.backends);
   health.checkListen(c.listen);
+  c.positions.file = file();
+  if (routing.slotsAt()) c.positions.jump_slots = positionOf(routing.slotsAt()->anchor);
 }
 
 // Notes where each document's first non-null node starts, without building any nodes.

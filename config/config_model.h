@@ -207,8 +207,25 @@ struct LoggingConfig {
 // spdlog, so it returns the number and the caller casts; a test holds the two in step.
 int spdlogLevel(LoggingConfig::Level level);
 
+// A place in a config file, 1-based; line 0 = unknown (built in code, or the key was absent).
+struct FilePosition {
+  int line = 0;
+  int column = 0;
+  bool operator==(const FilePosition&) const = default;
+};
+
+// Where some keys were in the file, for checks that compare two configs after loading (a reload
+// against the running config, config/reload_check.h) and still point into the file.
+struct ConfigPositions {
+  std::string file;           // the name errors use for the file ("" when built in code)
+  FilePosition backends;      // the `backends` key
+  FilePosition jump_slots;    // `routing.jump.slots`, when the file has it
+  bool operator==(const ConfigPositions&) const = default;
+};
+
 struct Config {
   std::string source_path;                 // file it was read from ("" when from a string)
+  ConfigPositions positions;               // where it was read from, not what it says
   std::vector<SocketAddress> listen;       // default 127.0.0.1:8080
   uint32_t workers = 0;                    // 0 = auto (one per core)
   std::vector<BackendConfig> backends;

@@ -64,6 +64,7 @@ public:
   // "PATH: message" at the field's mark.
   void error(const Field& f, const std::string& message);
   bool failed() const { return !errors_.empty(); }
+  const std::string& file() const { return file_; }
   // Errors so far: compare before and after a read to learn whether that read failed.
   size_t errorCount() const { return errors_.size(); }
   ConfigErrors take() { return std::move(errors_); }

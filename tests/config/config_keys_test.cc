@@ -75,6 +75,7 @@ std::string documentFor(std::string_view path, std::optional<std::string_view> v
 // The Config without what is not part of a config's value (where it was read from).
 Config valueOf(Config c) {
   c.source_path.clear();
+  c.positions = {};
   return c;
 }
 

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config_loader.h"
+#include "config/reload_check.h"
 #include "config/snapshot.h"
 #include "health/health_checker.h"
 #include "proxy/admin_api.h"
@@ -49,6 +50,7 @@ struct ControlPlane::ReloadWork {
   ControlPlane* self = nullptr;
   std::string path;
   uint64_t version = 0;
+  config::SnapshotConstSharedPtr running;  // what the reload would replace
   config::LoadResult result{config::ConfigErrors{}};
   config::SnapshotConstSharedPtr snapshot;
 
@@ -56,7 +58,14 @@ struct ControlPlane::ReloadWork {
     auto* w = static_cast<ReloadWork*>(req->data);
     if (w->path.empty()) return;  // a config built in code has no file to re-read
     w->result = config::loadConfigFile(w->path);
-    if (w->result.ok()) w->snapshot = config::buildSnapshot(std::move(w->result.config()), w->version);
+    if (!w->result.ok()) return;
+    // Valid on its own is not enough: it must not move sessions a restart would keep.
+    auto refused = config::checkReload(w->running->config, w->result.config());
+    if (!refused.empty()) {
+      w->result = {std::move(refused)};
+      return;
+    }
+    w->snapshot = config::buildSnapshot(std::move(w->result.config()), w->version);
   }
   static void afterWork(uv_work_t* req, int) {
     std::unique_ptr<ReloadWork> w(static_cast<ReloadWork*>(req->data));
@@ -211,6 +220,7 @@ void ControlPlane::startReload() {
   w->self = this;
   w->path = g->snapshot->config.source_path;
   w->version = g->snapshot->version + 1;
+  w->running = g->snapshot;
   uv_queue_work(&loop_, &w->req, ReloadWork::doWork, ReloadWork::afterWork);
 }
 

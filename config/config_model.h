@@ -1,7 +1,8 @@
 #pragma once
 // Plain structs mirroring the YAML config file. Defaults are written next to each field and are
-// the documented defaults (README "Configuration"). Built by ConfigLoader, checked by validate(),
-// turned into an immutable Snapshot by buildSnapshot(). No libuv, no I/O here.
+// the documented defaults (config_keys.h lists them per key; tests hold the table equal to these
+// and to the docs). Built by ConfigLoader, checked by validate(), turned into an immutable
+// Snapshot by buildSnapshot(). No libuv, no I/O here.
 //
 // A setting with a fixed set of values is an enum, parsed once by the loader; next to each enum is
 // its name table (the n-th name is the n-th enumerator), which the loader reads with and messages

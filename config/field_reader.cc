@@ -1,4 +1,4 @@
-// FieldReader (see yaml_fields.h): shape checks and typed reads shared by every key of the schema.
+// FieldReader (see field_reader.h): shape checks and typed reads shared by every key of a schema.
 
 #include "config/field_reader.h"
 

@@ -68,7 +68,8 @@ void HealthSection::readActive(const Field& f) {
     return [this, min, max, &out](const Field& v) { reader_.readUnsigned(v, min, max, out); };
   };
   const auto seen = reader_.readMap(f, {
-      {"type", [&](const Field& v) { reader_.readEnum(v, ActiveHealthConfig::kTypeNames, a.type); }},
+      {"type",
+       [&](const Field& v) { reader_.readEnum(v, ActiveHealthConfig::kTypeNames, a.type); }},
       {"path", text(checkProbePath, "a path such as /health", a.path)},
       {"expect_status",
        [&](const Field& v) {

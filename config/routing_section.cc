@@ -100,7 +100,8 @@ void RoutingSection::readKeySource(const Field& item) {
     return;
   }
   if (item.node.size() == 0) {
-    reader_.error(item, "expected one source (" + joinNames(KeySourceConfig::kKindNames) + "), got an empty map");
+    reader_.error(item, "expected one source (" + joinNames(KeySourceConfig::kKindNames) +
+                            "), got an empty map");
     return;
   }
   KeySourceConfig source;

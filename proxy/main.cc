@@ -91,8 +91,9 @@ int check(const std::string& path, const char* against) {
   }
   if (against != nullptr) {
     const auto running = tether::config::loadConfigFile(against);
-    const auto errors = running.ok() ? tether::config::checkReload(running.config(), result.config())
-                                     : running.errors();
+    const auto errors = running.ok()
+                            ? tether::config::checkReload(running.config(), result.config())
+                            : running.errors();
     if (!errors.empty()) {
       printErrors(errors);
       return 1;

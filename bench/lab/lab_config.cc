@@ -38,7 +38,8 @@ std::string balanceName(double factor) {
 }
 
 std::string LabConfig::label() const {
-  return strategyName() + "/" + std::string(bindingName(binding)) + "/" + balanceName(balance_factor);
+  return strategyName() + "/" + std::string(bindingName(binding)) + "/" +
+         balanceName(balance_factor);
 }
 
 bool LabConfig::operator==(const LabConfig& other) const {

@@ -60,7 +60,9 @@ std::string documentFor(std::string_view path, std::optional<std::string_view> v
     }
     for (const auto& [at, companion] : kCompanions) {
       const std::string companion_key(companion.substr(0, companion.find(':')));
-      if (at == here && companion_key != name) entry += (entry.empty() ? "" : ", ") + std::string(companion);
+      if (at == here && companion_key != name) {
+        entry += (entry.empty() ? "" : ", ") + std::string(companion);
+      }
     }
     inner = entry;
   }
@@ -158,7 +160,9 @@ TEST_CASE("key table: every map refuses a key the table does not list", "[config
       where = "in " + field;
     }
     std::string expected;
-    for (auto name : childKeyNames(map)) expected += (expected.empty() ? "" : ", ") + std::string(name);
+    for (auto name : childKeyNames(map)) {
+      expected += (expected.empty() ? "" : ", ") + std::string(name);
+    }
     CHECK_THAT(errors[0].message, Catch::Contains("unknown key 'zz_unknown' " + where +
                                                   " (expected one of: " + expected + ")"));
   }

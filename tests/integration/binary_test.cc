@@ -175,7 +175,8 @@ TEST_CASE("tether --check NEW --against OLD refuses a reload that reshuffles jum
   CHECK(r.out == new_path + ": ok\n");
 
   dir.write("new.yaml", jumpYaml({"alpha", "beta", "gamma", "delta"}));
-  CHECK(ChildProcess::exitedWith(runTether(dir, {"--check", new_path, "--against", old_path}).status, 0));
+  r = runTether(dir, {"--check", new_path, "--against", old_path});
+  CHECK(ChildProcess::exitedWith(r.status, 0));
 
   const auto broken = dir.write("broken.yaml", "backends: []\n");
   r = runTether(dir, {"--check", new_path, "--against", broken});

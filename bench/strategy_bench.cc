@@ -62,7 +62,7 @@ BackendList makeBackends(int n) {
 
 StrategyOptions optionsFor(const char* name) {
   StrategyOptions options;
-  options.name = name;
+  options.kind = *parseStrategy(name);  // every name below is one of strategyNames()
   return options;
 }
 
@@ -109,7 +109,7 @@ void BM_RemoveOne(benchmark::State& state, const char* name) {
   after_list.erase(after_list.begin() + n / 2);
   const auto before_options = optionsFor(name);
   auto after_options = before_options;
-  if (after_options.name == "jump") {
+  if (after_options.kind == StrategyKind::Jump) {
     for (const auto& b : before_list) after_options.jump_slots.push_back(b.key);
     after_options.jump_slots[static_cast<size_t>(n / 2)].clear();
   }

@@ -1,12 +1,13 @@
 // ConfigLoader: walks one YAML document against tether's schema and fills a Config.
 //
 // The walk keeps going after an error so one load reports every mistake in the file, each at the
-// line and column of the key or value at fault. The schema is written as tables
-// of {key, reader} per section: a key missing from a table is an "unknown key" error, which is how
-// typos ("conect: 2s") surface instead of silently keeping a default. What a valid value looks
-// like is decided in validate.cc; this file only knows about YAML shapes and positions.
+// line and column of the key or value at fault. Which keys exist is config_keys.h; each map is read
+// with rules of {key, reader} that must name exactly that table's keys for the map (checkRules
+// below), so a key missing from the table is an "unknown key" error, which is how typos
+// ("conect: 2s") surface instead of silently keeping a default. What a valid value looks like is
+// decided in validate.cc; this file only knows about YAML shapes and positions.
 //
-// This is the only file that catches yaml-cpp exceptions (style §4.8). Nothing escapes it.
+// This is the only file that catches yaml-cpp exceptions. Nothing escapes it.
 
 #include "config/config_loader.h"
 
@@ -22,10 +23,11 @@
 #include <sstream>
 #include <system_error>
 
+#include "config/config_keys.h"
 #include "config/health_section.h"
 #include "config/routing_section.h"
 #include "config/validate.h"
-#include "config/yaml_fields.h"
+#include "config/field_reader.h"
 
 namespace tether::config {
 namespace {
@@ -34,16 +36,22 @@ constexpr uint64_t kMaxWorkers = 256;  // far above any core count we deploy on
 constexpr uint32_t kMaxIdlePerBackend = 1000000;  // same ceiling as max_connections
 constexpr uint32_t kMaxReceiveBuffer = 64u << 20;       // SO_RCVBUF above this is a typo
 
-// FieldReader::readEnum maps the n-th name to the n-th enumerator; this pins that order.
-static_assert(static_cast<int>(AdminState::Ready) == 0 &&
-              static_cast<int>(AdminState::Drain) == 1 &&
-              static_cast<int>(AdminState::Maintenance) == 2);
-
 class Loader : public FieldReader {
 public:
   using FieldReader::FieldReader;
 
   void readDocument(const YAML::Node& root, Config& c);
+
+protected:
+  // A reader that disagrees with the key table is a bug in tether, not in the file; saying so on
+  // every load that reaches that map makes any such bug fail the loader tests at once.
+  void checkRules(const Field& f, const std::vector<KeyRule>& rules) override {
+    std::vector<std::string_view> names;
+    for (const auto& r : rules) names.push_back(r.name);
+    if (auto why = checkReaderKeys(keyPathOf(f.path), names)) {
+      error(f.anchor, "internal error in tether's config reader: " + *why);
+    }
+  }
 
 private:
   void readWorkers(const Field& f, uint32_t& out);
@@ -136,10 +144,10 @@ void Loader::readBackends(const Field& f, std::vector<BackendConfig>& out) {
            address_ok = true;
          }},
         {"weight", [&](const Field& v) { readUnsigned(v, 1, 1000, b.weight); }},
-        {"state", [&](const Field& v) { readEnum(v, {"ready", "drain", "maintenance"}, b.state); }},
+        {"state", [&](const Field& v) { readEnum(v, kAdminStateNames, b.state); }},
     });
     if (!entry.node.IsMap()) continue;
-    if (!seen.count("address")) error(entry, "missing required key 'address'");
+    requireKeys(entry, seen, {"address"});
     if (!name_at && address_ok) b.name = b.address.toString();
     if (!b.name.empty()) {
       const Field& at = name_at ? *name_at : *address_at;
@@ -161,6 +169,12 @@ void Loader::readAccessLog(const Field& f, std::string& out) {
   out = f.node.Scalar();
 }
 
+// yaml-cpp's 0-based mark as a 1-based FilePosition.
+FilePosition positionOf(const YAML::Mark& m) {
+  if (m.is_null()) return {};
+  return {m.line + 1, m.column + 1};
+}
+
 void Loader::readDocument(const YAML::Node& root, Config& c) {
   const Field doc{root, "", YAML::Mark()};
   if (!root.IsMap()) {
@@ -177,10 +191,8 @@ void Loader::readDocument(const YAML::Node& root, Config& c) {
   auto number = [this](auto min, auto max, auto& out) -> FieldRead {
     return [this, min, max, &out](const Field& f) { readUnsigned(f, min, max, out); };
   };
-  auto choice = [this](std::vector<std::string_view> choices, std::string& out) -> FieldRead {
-    return [this, choices = std::move(choices), &out](const Field& f) {
-      readChoice(f, choices, out);
-    };
+  auto choice = [this](std::span<const std::string_view> names, auto& out) -> FieldRead {
+    return [this, names, &out](const Field& f) { readEnum(f, names, out); };
   };
   RoutingSection routing(*this, c.routing);
   HealthSection health(*this, c.health, c.drain, c.admin);
@@ -193,6 +205,7 @@ void Loader::readDocument(const YAML::Node& root, Config& c) {
       {"workers", [&](const Field& f) { readWorkers(f, c.workers); }},
       {"backends",
        [&](const Field& f) {
+         c.positions.backends = positionOf(f.anchor);
          const size_t before = errorCount();
          readBackends(f, c.backends);
          backends_ok = errorCount() == before;
@@ -221,10 +234,9 @@ void Loader::readDocument(const YAML::Node& root, Config& c) {
                 {"trusted_proxies",
                  [&](const Field& f) { readNetworks(f, fw.trusted_proxies); }}})},
       {"logging",
-       section({{"level", choice({"trace", "debug", "info", "warn", "error", "off"},
-                                 c.logging.level)},
+       section({{"level", choice(LoggingConfig::kLevelNames, c.logging.level)},
                 {"access_log", [&](const Field& f) { readAccessLog(f, c.logging.access_log); }},
-                {"format", choice({"text", "json"}, c.logging.format)}})},
+                {"format", choice(LoggingConfig::kFormatNames, c.logging.format)}})},
       {"health", [&](const Field& f) { health.readHealth(f); }},
       {"drain", [&](const Field& f) { health.readDrain(f); }},
       {"admin", [&](const Field& f) { health.readAdmin(f); }},
@@ -237,6 +249,8 @@ void Loader::readDocument(const YAML::Node& root, Config& c) {
   // `admin:` (or be absent, defaulted just above).
   if (backends_ok) routing.checkBackends(c.backends);
   health.checkListen(c.listen);
+  c.positions.file = file();
+  if (routing.slotsAt()) c.positions.jump_slots = positionOf(routing.slotsAt()->anchor);
 }
 
 // Notes where each document's first non-null node starts, without building any nodes.

@@ -13,12 +13,6 @@
 namespace tether::config {
 namespace {
 
-// FieldReader::readEnum maps the n-th name to the n-th enumerator; these pin that order.
-static_assert(static_cast<int>(ActiveHealthConfig::Type::Http) == 0 &&
-              static_cast<int>(ActiveHealthConfig::Type::Tcp) == 1);
-static_assert(static_cast<int>(DrainConfig::Policy::Keep) == 0 &&
-              static_cast<int>(DrainConfig::Policy::Migrate) == 1);
-
 // `active:`, `passive:` and `admin:` turn a feature on by being present, so the key alone (an
 // implicit null) means "on, with defaults", the same as "{}". Same rule as routing.stick_table.
 bool presentButEmpty(const Field& f) { return f.node.IsNull(); }
@@ -51,7 +45,7 @@ void HealthSection::readHealth(const Field& f) {
   reader_.readMap(f, {
       {"active", [this](const Field& v) { readActive(v); }},
       {"passive", [this](const Field& v) { readPassive(v); }},
-      {"slow_start", [this](const Field& v) { readDurationOrZero(v, health_.slow_start); }},
+      {"slow_start", [this](const Field& v) { reader_.readDurationOrZero(v, health_.slow_start); }},
   });
 }
 
@@ -74,7 +68,8 @@ void HealthSection::readActive(const Field& f) {
     return [this, min, max, &out](const Field& v) { reader_.readUnsigned(v, min, max, out); };
   };
   const auto seen = reader_.readMap(f, {
-      {"type", [&](const Field& v) { reader_.readEnum(v, {"http", "tcp"}, a.type); }},
+      {"type",
+       [&](const Field& v) { reader_.readEnum(v, ActiveHealthConfig::kTypeNames, a.type); }},
       {"path", text(checkProbePath, "a path such as /health", a.path)},
       {"expect_status",
        [&](const Field& v) {
@@ -172,9 +167,9 @@ void HealthSection::readPassive(const Field& f) {
 
 void HealthSection::readDrain(const Field& f) {
   reader_.readMap(f, {
-      {"timeout", [this](const Field& v) { readDurationOrZero(v, drain_.timeout); }},
+      {"timeout", [this](const Field& v) { reader_.readDurationOrZero(v, drain_.timeout); }},
       {"policy",
-       [this](const Field& v) { reader_.readEnum(v, {"keep", "migrate"}, drain_.policy); }},
+       [this](const Field& v) { reader_.readEnum(v, DrainConfig::kPolicyNames, drain_.policy); }},
   });
 }
 
@@ -232,13 +227,6 @@ void HealthSection::checkListen(const std::vector<SocketAddress>& listen) {
     }
     return;  // one clash is enough to act on
   }
-}
-
-void HealthSection::readDurationOrZero(const Field& f, Duration& out) {
-  if (!reader_.expectScalar(f, "a duration such as 30s, or 0s for none")) return;
-  const auto r = parseDurationOrZero(f.node.Scalar());
-  if (r.ok()) out = *r.value;
-  else reader_.error(f, r.error);
 }
 
 } // namespace tether::config

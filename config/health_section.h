@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "config/config_model.h"
-#include "config/yaml_fields.h"
+#include "config/field_reader.h"
 
 namespace tether::config {
 
@@ -37,8 +37,6 @@ public:
 private:
   void readActive(const Field& f);
   void readPassive(const Field& f);
-  // A duration where 0 means "none" (slow_start, drain.timeout).
-  void readDurationOrZero(const Field& f, Duration& out);
   // Runs `read` on `f` and returns `f` when it added no error, so cross-field checks compare only
   // values that were actually read (a refused value keeps its default, which is not what the
   // file says).

@@ -12,10 +12,8 @@
 namespace tether::config {
 namespace {
 
-const std::vector<std::string_view> kSourceKinds = {"cookie", "header", "query", "source_ip"};
-
 std::string_view kindName(KeySourceConfig::Kind kind) {
-  return kSourceKinds[static_cast<size_t>(kind)];
+  return KeySourceConfig::kKindNames[static_cast<size_t>(kind)];
 }
 
 // Sections whose presence turns a feature on may be written with nothing after the key
@@ -31,10 +29,8 @@ void RoutingSection::read(const Field& f) {
   auto number = [this](auto min, auto max, auto& out) -> FieldRead {
     return [this, min, max, &out](const Field& v) { reader_.readUnsigned(v, min, max, out); };
   };
-  auto choice = [this](std::vector<std::string_view> choices, std::string& out) -> FieldRead {
-    return [this, choices = std::move(choices), &out](const Field& v) {
-      reader_.readChoice(v, choices, out);
-    };
+  auto choice = [this](std::span<const std::string_view> names, auto& out) -> FieldRead {
+    return [this, names, &out](const Field& v) { reader_.readEnum(v, names, out); };
   };
   auto section = [this](std::vector<KeyRule> rules) -> FieldRead {
     return [this, rules = std::move(rules)](const Field& v) { reader_.readMap(v, rules); };
@@ -45,10 +41,10 @@ void RoutingSection::read(const Field& f) {
       {"strategy", [this](const Field& v) { readStrategy(v); }},
       {"key", [this](const Field& v) { readKey(v); }},
       {"on_missing_key",
-       choice({"assign", "round_robin", "random", "reject"}, out_.on_missing_key)},
+       choice(RoutingConfig::kOnMissingKeyNames, out_.on_missing_key)},
       {"hash_seed", number(uint64_t{0}, UINT64_MAX, out_.hash_seed)},
       {"balance_factor", [this](const Field& v) { readBalanceFactor(v); }},
-      {"load_metric", choice({"sessions", "requests"}, out_.load_metric)},
+      {"load_metric", choice(RoutingConfig::kLoadMetricNames, out_.load_metric)},
       {"ring", section({{"points_per_weight", number(1u, 10000u, out_.ring_points_per_weight)}})},
       {"maglev", [this](const Field& v) { readMaglev(v); }},
       {"multiprobe", section({{"probes", number(1u, 1000u, out_.multiprobe_probes)}})},
@@ -72,8 +68,9 @@ void RoutingSection::read(const Field& f) {
 void RoutingSection::readStrategy(const Field& f) {
   strategy_at_ = f;
   if (!reader_.expectScalar(f, "a strategy name")) return;
-  if (auto why = checkStrategy(f.node.Scalar())) reader_.error(f, *why);
-  else out_.strategy = f.node.Scalar();
+  const auto r = parseStrategyName(f.node.Scalar());
+  if (r.ok()) out_.strategy = *r.value;
+  else reader_.error(f, r.error);
 }
 
 void RoutingSection::readKey(const Field& f) {
@@ -103,7 +100,8 @@ void RoutingSection::readKeySource(const Field& item) {
     return;
   }
   if (item.node.size() == 0) {
-    reader_.error(item, "expected one source (" + joinNames(kSourceKinds) + "), got an empty map");
+    reader_.error(item, "expected one source (" + joinNames(KeySourceConfig::kKindNames) +
+                            "), got an empty map");
     return;
   }
   KeySourceConfig source;
@@ -336,7 +334,7 @@ void RoutingSection::readStickTable(const Field& f) {
 }
 
 void RoutingSection::checkBackends(const std::vector<BackendConfig>& backends) {
-  if (out_.strategy == "maglev" && strategy_at_) {
+  if (out_.strategy == routing::StrategyKind::Maglev && strategy_at_) {
     const uint64_t need = kMaglevSlotsPerBackend * backends.size();
     if (out_.maglev_table_size < need) {
       const uint64_t prime = nextPrime(need);

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "config/config_model.h"
-#include "config/yaml_fields.h"
+#include "config/field_reader.h"
 
 namespace tether::config {
 
@@ -35,6 +35,8 @@ public:
   // Checks that need the backend list. Call once after the whole document, and only when the
   // backends themselves read cleanly (a bad backend would otherwise surface twice).
   void checkBackends(const std::vector<BackendConfig>& backends);
+  // The `jump.slots` key, when the section has one.
+  const std::optional<Field>& slotsAt() const { return slots_at_; }
 
 private:
   void readStrategy(const Field& f);

@@ -1,10 +1,28 @@
 #include "config/snapshot.h"
 
-#include "routing/strategy_factory.h"
-
 namespace tether::config {
 
 namespace {
+
+routing::OnMissingKey onMissingKey(RoutingConfig::OnMissingKey v) {
+  switch (v) {
+  case RoutingConfig::OnMissingKey::Assign: return routing::OnMissingKey::Assign;
+  case RoutingConfig::OnMissingKey::RoundRobin: return routing::OnMissingKey::RoundRobin;
+  case RoutingConfig::OnMissingKey::Random: return routing::OnMissingKey::Random;
+  case RoutingConfig::OnMissingKey::Reject: return routing::OnMissingKey::Reject;
+  }
+  return routing::OnMissingKey::Assign;
+}
+
+routing::LoadMetric loadMetric(RoutingConfig::LoadMetric v) {
+  switch (v) {
+  case RoutingConfig::LoadMetric::Sessions: return routing::LoadMetric::Sessions;
+  case RoutingConfig::LoadMetric::Requests: return routing::LoadMetric::Requests;
+  }
+  return routing::LoadMetric::Sessions;
+}
+
+} // namespace
 
 routing::RouterOptions routerOptions(const RoutingConfig& rc) {
   routing::RouterOptions ro;
@@ -33,16 +51,9 @@ routing::RouterOptions routerOptions(const RoutingConfig& rc) {
     ro.learn_source = static_cast<uint8_t>(at);
   }
   if (!sources.empty()) ro.keys.emplace(std::move(sources), rc.hash_seed);
-  if (rc.on_missing_key == "round_robin") {
-    ro.on_missing_key = routing::OnMissingKey::RoundRobin;
-  } else if (rc.on_missing_key == "random") {
-    ro.on_missing_key = routing::OnMissingKey::Random;
-  } else if (rc.on_missing_key == "reject") {
-    ro.on_missing_key = routing::OnMissingKey::Reject;
-  }
+  ro.on_missing_key = onMissingKey(rc.on_missing_key);
   ro.balance_factor = rc.balance_factor;
-  ro.load_metric = rc.load_metric == "requests" ? routing::LoadMetric::Requests
-                                                : routing::LoadMetric::Sessions;
+  ro.load_metric = loadMetric(rc.load_metric);
   if (rc.affinity_cookie.enabled) {
     const auto& c = rc.affinity_cookie;
     routing::AffinityCookieOptions o;
@@ -62,7 +73,16 @@ routing::RouterOptions routerOptions(const RoutingConfig& rc) {
   return ro;
 }
 
-} // namespace
+routing::StrategyOptions strategyOptions(const RoutingConfig& rc) {
+  routing::StrategyOptions so;
+  so.kind = rc.strategy;
+  so.seed = rc.hash_seed;
+  so.ring_points_per_weight = rc.ring_points_per_weight;
+  so.maglev_table_size = rc.maglev_table_size;
+  so.multiprobe_probes = rc.multiprobe_probes;
+  so.jump_slots = rc.jump_slots;
+  return so;
+}
 
 SnapshotConstSharedPtr buildSnapshot(Config config, uint64_t version) {
   routing::BackendList backends;
@@ -71,15 +91,7 @@ SnapshotConstSharedPtr buildSnapshot(Config config, uint64_t version) {
     backends.push_back({b.name, b.address.host, b.address.port, b.weight});
   }
   const auto& rc = config.routing;
-  routing::StrategyOptions so;
-  so.name = rc.strategy;
-  so.seed = rc.hash_seed;
-  so.ring_points_per_weight = rc.ring_points_per_weight;
-  so.maglev_table_size = rc.maglev_table_size;
-  so.multiprobe_probes = rc.multiprobe_probes;
-  so.jump_slots = rc.jump_slots;
-  // validate() admits only known strategy names, so the factory cannot fail here.
-  auto strategy = routing::makeStrategy(so, backends);
+  auto strategy = routing::makeStrategy(strategyOptions(rc), backends);
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->router =
       std::make_shared<routing::Router>(std::move(backends), std::move(strategy), routerOptions(rc));

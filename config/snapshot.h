@@ -8,6 +8,7 @@
 
 #include "config/config_model.h"
 #include "routing/router.h"
+#include "routing/strategy_factory.h"
 
 namespace tether::config {
 
@@ -21,5 +22,15 @@ using SnapshotConstSharedPtr = std::shared_ptr<const Snapshot>;
 
 // Builds routing tables from a validated Config. Pure CPU work: run it off the loops.
 SnapshotConstSharedPtr buildSnapshot(Config config, uint64_t version);
+
+// A routing section as buildSnapshot() hands it to routing/, in two halves. Public so tools that
+// build Routers of their own (the affinity lab) configure them exactly as tether does. Pure; any
+// thread.
+//
+// The Router's options: key sources (the learned cookie first when it is not listed), missing-key
+// policy, bounded loads, affinity cookie and stick table.
+routing::RouterOptions routerOptions(const RoutingConfig& rc);
+// The strategy's options: kind, seed, per-strategy knobs and jump slots.
+routing::StrategyOptions strategyOptions(const RoutingConfig& rc);
 
 } // namespace tether::config

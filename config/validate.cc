@@ -166,20 +166,11 @@ std::optional<std::string> checkBackendName(std::string_view name) {
   return std::nullopt;
 }
 
-const std::vector<std::string_view>& knownStrategies() {
-  static const std::vector<std::string_view> names = {
-      "round_robin", "ring", "maglev", "rendezvous", "jump", "multiprobe", "random",
-      "ip_hash_modulo"};
-  return names;
-}
-
-const std::vector<std::string_view>& availableStrategies() { return knownStrategies(); }
-
-std::optional<std::string> checkStrategy(std::string_view name) {
-  const auto& known = knownStrategies();
-  if (std::find(known.begin(), known.end(), name) != known.end()) return std::nullopt;
-  return "unknown strategy '" + std::string(name) + "' (expected one of: " + joinNames(known) +
-         ")";
+ParseResult<routing::StrategyKind> parseStrategyName(std::string_view name) {
+  using R = ParseResult<routing::StrategyKind>;
+  if (auto kind = routing::parseStrategy(name)) return R::success(*kind);
+  return R::failure("unknown strategy '" + std::string(name) + "' (expected one of: " +
+                    joinNames(routing::strategyNames()) + ")");
 }
 
 bool isPrime(uint64_t n) {
@@ -412,7 +403,7 @@ bool addressesOverlap(const SocketAddress& a, const SocketAddress& b) {
   return a.host == b.host || covers(a.host, b.host) || covers(b.host, a.host);
 }
 
-std::string joinNames(const std::vector<std::string_view>& names) {
+std::string joinNames(std::span<const std::string_view> names) {
   std::string out;
   for (const auto& n : names) {
     if (!out.empty()) out += ", ";

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -49,13 +50,8 @@ ParseResult<SocketAddress> parseSocketAddress(std::string_view text, bool allow_
 // non-empty printable ASCII without spaces. Returns the reason when `name` is unacceptable.
 std::optional<std::string> checkBackendName(std::string_view name);
 
-// Every routing strategy tether can build (see config/snapshot.cc). All are available.
-const std::vector<std::string_view>& knownStrategies();
-// Kept for callers written when only some strategies were built; now the same list as
-// knownStrategies().
-const std::vector<std::string_view>& availableStrategies();
-// The reason `name` is not a strategy, or nullopt when it is one.
-std::optional<std::string> checkStrategy(std::string_view name);
+// `name` as a routing strategy (routing::strategyNames()), or the reason it is none.
+ParseResult<routing::StrategyKind> parseStrategyName(std::string_view name);
 
 // routing.maglev.table_size ceiling: a prime, and at 4 bytes a slot a 40 MB table per snapshot.
 constexpr uint32_t kMaxMaglevTableSize = 10000019;
@@ -126,6 +122,6 @@ bool isLoopbackHost(std::string_view host);
 bool addressesOverlap(const SocketAddress& a, const SocketAddress& b);
 
 // "a, b, c": for "expected one of: ..." messages.
-std::string joinNames(const std::vector<std::string_view>& names);
+std::string joinNames(std::span<const std::string_view> names);
 
 } // namespace tether::config

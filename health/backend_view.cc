@@ -1,13 +1,13 @@
 #include "health/backend_view.h"
 
+#include "health/backend_rules.h"
 #include "health/clock.h"
-
 
 namespace tether::health {
 
 BackendView::BackendView(std::vector<BackendRecordSharedPtr> records, const config::Config& config)
     : records_(std::move(records)),
-      drain_keeps_bound_(config.drain.policy == config::DrainConfig::Policy::Keep),
+      drain_policy_(config.drain.policy),
       slow_start_ms_(config.health.slow_start.count()) {}
 
 BackendView::BackendView(size_t backend_count) {
@@ -38,7 +38,7 @@ void BackendView::set(routing::BackendId id, BackendState state) {
   }
 }
 
-bool BackendView::usable(routing::BackendId id) const { return get(id) == BackendState::Ready; }
+bool BackendView::usable(routing::BackendId id) const { return usableFor(get(id)); }
 
 double BackendView::share(routing::BackendId id, int64_t now_ms) const {
   if (slow_start_ms_ <= 0 || id >= records_.size()) return 1.0;
@@ -49,17 +49,13 @@ double BackendView::share(routing::BackendId id, int64_t now_ms) const {
 }
 
 bool BackendView::Bindable::usable(routing::BackendId id) const {
-  const BackendState st = s_.get(id);
-  if (st == BackendState::Ready) return true;
-  return st == BackendState::Draining && s_.drain_keeps_bound_ && !s_.records_[id]->drainExpired();
+  // get() answers Maintenance for an id out of range; the record is read only for a real one.
+  const bool expired = id < s_.records_.size() && s_.records_[id]->drainExpired();
+  return bindableFor(s_.get(id), s_.drain_policy_, expired);
 }
 
 routing::RebindCause BackendView::Bindable::unbindableCause(routing::BackendId id) const {
-  switch (s_.get(id)) {
-  case BackendState::Maintenance: return routing::RebindCause::Maintenance;
-  case BackendState::Draining: return routing::RebindCause::DrainMigrate;
-  default: return routing::RebindCause::BackendDown;
-  }
+  return health::unbindableCause(s_.get(id));
 }
 
 } // namespace tether::health

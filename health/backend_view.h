@@ -2,11 +2,12 @@
 // BackendView: one generation's view of its backends' run-time state, indexed by BackendId and
 // read by the router at pick time.
 //
-// Health is state, not a table rebuild (style.md §4.4): the strategy's tables never change when a
-// backend goes down; the Router skips it through these filters, so only that backend's keys move.
-// The state itself lives in BackendRecord objects (by name, shared with the previous and next
-// generations); this class only maps ids to them and adds the generation's config knobs (drain
-// policy, slow start). Immutable after construction; any thread.
+// Health is state, not a table rebuild: the strategy's tables never change when a backend goes
+// down; the Router skips it through these filters, so only that backend's keys move. The state
+// itself lives in BackendRecord objects (by name, shared with the previous and next generations);
+// this class only maps ids to them and adds the generation's config knobs (drain policy, slow
+// start). What each state allows is decided by backend_rules.h. Immutable after construction; any
+// thread.
 
 #include <memory>
 #include <string_view>
@@ -35,13 +36,13 @@ public:
   // and every health verdict cleared.
   void set(routing::BackendId id, BackendState state);
 
-  // routing::BackendFilter: only Ready backends take NEW sessions.
+  // routing::BackendFilter: only Ready backends take NEW sessions (usableFor()).
   bool usable(routing::BackendId id) const override;
   // routing::SlowStart: the share of new sessions a backend in slow start accepts.
   double share(routing::BackendId id, int64_t now_ms) const override;
 
-  // Backends that keep serving sessions already bound to them: Ready, and Draining while the
-  // drain policy keeps bound sessions and drain.timeout has not passed.
+  // Backends that keep serving sessions already bound to them (bindableFor()): Ready, and
+  // Draining while the drain policy keeps bound sessions and drain.timeout has not passed.
   const routing::BackendFilter& bindable() const { return bindable_; }
 
 private:
@@ -56,7 +57,7 @@ private:
   };
 
   std::vector<BackendRecordSharedPtr> records_;
-  bool drain_keeps_bound_ = true;  // drain.policy: keep
+  config::DrainConfig::Policy drain_policy_ = config::DrainConfig::Policy::Keep;
   int64_t slow_start_ms_ = 0;
   Bindable bindable_{*this};
 };

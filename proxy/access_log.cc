@@ -32,7 +32,7 @@ std::unique_ptr<AccessLog> AccessLog::create(const config::LoggingConfig& config
                                              std::string* error) {
   std::unique_ptr<AccessLog> log(new AccessLog());
   if (config.access_log == "off") return log;
-  log->json_ = config.format == "json";
+  log->json_ = config.format == config::LoggingConfig::Format::Json;
   // One background thread formats and writes; 8192 queued lines absorb bursts.
   static std::once_flag pool_once;
   std::call_once(pool_once, [] { spdlog::init_thread_pool(8192, 1); });

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config_loader.h"
+#include "config/reload_check.h"
 #include "config/snapshot.h"
 #include "health/health_checker.h"
 #include "health/clock.h"
@@ -45,9 +46,12 @@ std::vector<std::string> restartOnly(const config::Config& was, const config::Co
 // logging.level applies at once: spdlog's level is process-wide and atomic. Logged before the
 // switch, so a change to a quieter level is still seen.
 void applyLogLevel(const config::Config& was, const config::Config& now) {
+  using Logging = config::LoggingConfig;
   if (was.logging.level == now.logging.level) return;
-  spdlog::info("reload: logging.level {} -> {}", was.logging.level, now.logging.level);
-  spdlog::set_level(spdlog::level::from_str(now.logging.level));
+  spdlog::info("reload: logging.level {} -> {}",
+               Logging::kLevelNames[static_cast<size_t>(was.logging.level)],
+               Logging::kLevelNames[static_cast<size_t>(now.logging.level)]);
+  spdlog::set_level(static_cast<spdlog::level::level_enum>(config::spdlogLevel(now.logging.level)));
 }
 
 } // namespace
@@ -58,6 +62,7 @@ struct ControlPlane::ReloadWork {
   ControlPlane* self = nullptr;
   std::string path;
   uint64_t version = 0;
+  config::SnapshotConstSharedPtr running;  // what the reload would replace
   config::LoadResult result{config::ConfigErrors{}};
   config::SnapshotConstSharedPtr snapshot;
 
@@ -65,7 +70,14 @@ struct ControlPlane::ReloadWork {
     auto* w = static_cast<ReloadWork*>(req->data);
     if (w->path.empty()) return;  // a config built in code has no file to re-read
     w->result = config::loadConfigFile(w->path);
-    if (w->result.ok()) w->snapshot = config::buildSnapshot(std::move(w->result.config()), w->version);
+    if (!w->result.ok()) return;
+    // Valid on its own is not enough: it must not move sessions a restart would keep.
+    auto refused = config::checkReload(w->running->config, w->result.config());
+    if (!refused.empty()) {
+      w->result = {std::move(refused)};
+      return;
+    }
+    w->snapshot = config::buildSnapshot(std::move(w->result.config()), w->version);
   }
   static void afterWork(uv_work_t* req, int) {
     std::unique_ptr<ReloadWork> w(static_cast<ReloadWork*>(req->data));
@@ -223,6 +235,7 @@ void ControlPlane::startReload() {
   w->self = this;
   w->path = g->snapshot->config.source_path;
   w->version = g->snapshot->version + 1;
+  w->running = g->snapshot;
   uv_queue_work(&loop_, &w->req, ReloadWork::doWork, ReloadWork::afterWork);
 }
 

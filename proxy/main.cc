@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config_loader.h"
+#include "config/reload_check.h"
 #include "config/snapshot.h"
 #include "proxy/server.h"
 
@@ -23,6 +24,9 @@ namespace {
 constexpr const char* kUsage =
     "usage: tether --config FILE     run the load balancer\n"
     "       tether --check FILE      validate FILE; print FILE:LINE:COL: message per problem\n"
+    "       tether --check NEW --against OLD\n"
+    "                                also check that NEW may replace OLD by a reload (the\n"
+    "                                check a reload runs against the running config)\n"
     "       tether --version\n"
     "       tether --help\n"
     "\n"
@@ -78,11 +82,22 @@ private:
   uv_signal_t sigterm_, sigint_, sighup_;
 };
 
-int check(const std::string& path) {
+// `against`: the config running now, for the checks a reload adds; nullptr for none.
+int check(const std::string& path, const char* against) {
   auto result = tether::config::loadConfigFile(path);
   if (!result.ok()) {
     printErrors(result.errors());
     return 1;
+  }
+  if (against != nullptr) {
+    const auto running = tether::config::loadConfigFile(against);
+    const auto errors = running.ok()
+                            ? tether::config::checkReload(running.config(), result.config())
+                            : running.errors();
+    if (!errors.empty()) {
+      printErrors(errors);
+      return 1;
+    }
   }
   std::printf("%s: ok\n", path.c_str());
   return 0;
@@ -101,8 +116,8 @@ int runServer(const std::string& path) {
     printErrors(result.errors());
     return 1;
   }
-  const auto level = spdlog::level::from_str(result.config().logging.level);
-  spdlog::set_level(level);
+  spdlog::set_level(static_cast<spdlog::level::level_enum>(
+      tether::config::spdlogLevel(result.config().logging.level)));
   auto snapshot = tether::config::buildSnapshot(std::move(result.config()), 1);
   tether::proxy::Server server(snapshot);
   if (auto err = server.start()) {
@@ -141,7 +156,10 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  if (argc == 3 && !std::strcmp(argv[1], "--check")) return check(argv[2]);
+  if (argc == 3 && !std::strcmp(argv[1], "--check")) return check(argv[2], nullptr);
+  if (argc == 5 && !std::strcmp(argv[1], "--check") && !std::strcmp(argv[3], "--against")) {
+    return check(argv[2], argv[4]);
+  }
   if (argc == 3 && !std::strcmp(argv[1], "--config")) return runServer(argv[2]);
   std::fputs(kUsage, stderr);
   return 2;

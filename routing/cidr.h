@@ -16,12 +16,14 @@ struct IpAddress {
   std::array<uint8_t, 16> bytes{};  // IPv4 uses the first 4
 
   static std::optional<IpAddress> parse(std::string_view text);
+  bool operator==(const IpAddress&) const = default;
 };
 
 class Cidr {
 public:
   static std::optional<Cidr> parse(std::string_view text);
   bool contains(const IpAddress& ip) const;
+  bool operator==(const Cidr&) const = default;
 
 private:
   IpAddress net_;

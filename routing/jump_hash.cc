@@ -63,4 +63,16 @@ uint32_t JumpHash::candidates(uint64_t hash, BackendId* out, uint32_t max) const
   return n;
 }
 
+void removeJumpSlot(std::vector<std::string>& slots, std::string_view name) {
+  const auto it = std::find(slots.begin(), slots.end(), name);
+  if (it != slots.end()) it->clear();
+  while (!slots.empty() && slots.back().empty()) slots.pop_back();
+}
+
+void addJumpSlot(std::vector<std::string>& slots, const std::string& name) {
+  const auto tomb = std::find(slots.begin(), slots.end(), std::string());
+  if (tomb != slots.end()) *tomb = name;
+  else slots.push_back(name);
+}
+
 } // namespace tether::routing

@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "routing/strategy.h"
@@ -57,5 +58,15 @@ private:
   uint32_t backend_count_;
   bool any_live_ = false;
 };
+
+// Keeping a slot list (`jump.slots`) across backend changes so that only the keys that must move
+// do: every other backend keeps its slot number. Used wherever slot lists are maintained (the
+// config reload check's suggestion, the affinity lab's cluster), so all follow one rule.
+//
+// `name` leaves: its slot becomes a tombstone, and tombstones left at the end are dropped (the
+// slot count shrinks back, as if the last backends had been removed).
+void removeJumpSlot(std::vector<std::string>& slots, std::string_view name);
+// `name` joins: it takes the first tombstone, or a new slot at the end.
+void addJumpSlot(std::vector<std::string>& slots, const std::string& name);
 
 } // namespace tether::routing

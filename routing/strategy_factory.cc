@@ -12,28 +12,21 @@
 namespace tether::routing {
 
 StrategyConstSharedPtr makeStrategy(const StrategyOptions& options, const BackendList& backends) {
-  const std::string_view name = options.name;
-  if (name == "ring") {
+  switch (options.kind) {
+  case StrategyKind::Ring:
     return std::make_shared<const RingHash>(backends, options.seed,
                                             options.ring_points_per_weight);
-  }
-  if (name == "maglev") {
+  case StrategyKind::Maglev:
     return std::make_shared<const Maglev>(backends, options.seed, options.maglev_table_size);
-  }
-  if (name == "rendezvous") return std::make_shared<const Rendezvous>(backends, options.seed);
-  if (name == "jump") return std::make_shared<const JumpHash>(backends, options.jump_slots);
-  if (name == "multiprobe") {
+  case StrategyKind::Rendezvous: return std::make_shared<const Rendezvous>(backends, options.seed);
+  case StrategyKind::Jump: return std::make_shared<const JumpHash>(backends, options.jump_slots);
+  case StrategyKind::MultiProbe:
     return std::make_shared<const MultiProbe>(backends, options.seed, options.multiprobe_probes);
+  case StrategyKind::RoundRobin: return std::make_shared<const RoundRobin>(backends);
+  case StrategyKind::Random: return std::make_shared<const RandomStrategy>(backends);
+  case StrategyKind::IpHashModulo: return std::make_shared<const IpHashModulo>(backends);
   }
-  if (name == "round_robin") return std::make_shared<const RoundRobin>(backends);
-  if (name == "random") return std::make_shared<const RandomStrategy>(backends);
-  if (name == "ip_hash_modulo") return std::make_shared<const IpHashModulo>(backends);
-  return nullptr;
-}
-
-std::vector<std::string_view> strategyNames() {
-  return {"ring",        "maglev",      "rendezvous", "jump",
-          "multiprobe",  "round_robin", "random",     "ip_hash_modulo"};
+  return nullptr;  // a value outside the enum: only a cast could produce one
 }
 
 } // namespace tether::routing

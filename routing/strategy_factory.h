@@ -1,25 +1,25 @@
 #pragma once
-// makeStrategy: builds the placement strategy named in `routing.strategy` for one backend list.
+// makeStrategy: builds the placement strategy of `routing.strategy` for one backend list.
 //
-// The only place that maps strategy names to classes, so config/ validation (strategyNames())
-// and construction cannot disagree. Building can be expensive (a 65537-entry maglev table, a
-// 160-points-per-weight ring) and is meant to run off the event loop, once per snapshot; the
-// result is immutable and shared by every worker. Pure function; any thread.
+// The only place that maps strategy kinds to classes (their names are in strategy_kind.h).
+// Building can be expensive (a 65537-entry maglev table, a 160-points-per-weight ring) and is
+// meant to run off the event loop, once per snapshot; the result is immutable and shared by every
+// worker. Pure function; any thread.
 //
-// Failure: an unknown name returns nullptr. Knobs out of range are clamped by the strategy
-// (documented in each header), never rejected here: config/validate.cc reports them to the user.
+// Every kind builds. Knobs out of range are clamped by the strategy (documented in each header),
+// never rejected here: config/validate.cc reports them to the user.
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "routing/strategy.h"
+#include "routing/strategy_kind.h"
 
 namespace tether::routing {
 
 struct StrategyOptions {
-  std::string name;                        // one of strategyNames()
+  StrategyKind kind = StrategyKind::RoundRobin;
   uint64_t seed = 0;                       // routing.hash_seed: hashes backend names
   uint32_t ring_points_per_weight = 160;   // ring.points_per_weight
   uint32_t maglev_table_size = 65537;      // maglev.table_size (prime)
@@ -28,8 +28,5 @@ struct StrategyOptions {
 };
 
 StrategyConstSharedPtr makeStrategy(const StrategyOptions& options, const BackendList& backends);
-
-// Every name makeStrategy() accepts, in documentation order.
-std::vector<std::string_view> strategyNames();
 
 } // namespace tether::routing

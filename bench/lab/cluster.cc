@@ -2,12 +2,25 @@
 
 #include <algorithm>
 
+#include "config/snapshot.h"
+#include "health/backend_rules.h"
+#include "routing/jump_hash.h"
 #include "routing/strategy_factory.h"
 
 namespace tether::lab {
 
+health::BackendState backendState(Phase phase) {
+  switch (phase) {
+  case Phase::Ready: return health::BackendState::Ready;
+  case Phase::Draining: return health::BackendState::Draining;
+  case Phase::Down: return health::BackendState::Down;
+  case Phase::Restarting: return health::BackendState::Maintenance;
+  }
+  return health::BackendState::Down;
+}
+
 Cluster::Cluster(const LabConfig& config, const TetherKnobs& knobs)
-    : config_(config), knobs_(knobs), options_(routerOptions(config, knobs)),
+    : routing_(routingConfig(config, knobs)), options_(config::routerOptions(routing_)),
       routing_state_(std::make_unique<routing::RoutingState>(knobs.table_size,
                                                      storeIdleTtlMs(config, knobs))) {}
 
@@ -33,9 +46,7 @@ uint32_t Cluster::add(const std::string& name, uint32_t weight) {
   b.active = b.memory = 0;
   b.interval_requests = 0;
   order_.push_back(slot);
-  auto tomb = std::find(jump_slots_.begin(), jump_slots_.end(), std::string());
-  if (tomb != jump_slots_.end()) *tomb = name;
-  else jump_slots_.push_back(name);
+  routing::addJumpSlot(routing_.jump_slots, name);
   return slot;
 }
 
@@ -44,9 +55,7 @@ void Cluster::remove(uint32_t slot) {
   backends_[slot].present = false;
   backends_[slot].id = routing::kNoBackend;
   order_.erase(std::remove(order_.begin(), order_.end(), slot), order_.end());
-  auto it = std::find(jump_slots_.begin(), jump_slots_.end(), backends_[slot].name);
-  if (it != jump_slots_.end()) it->clear();
-  while (!jump_slots_.empty() && jump_slots_.back().empty()) jump_slots_.pop_back();
+  routing::removeJumpSlot(routing_.jump_slots, backends_[slot].name);
 }
 
 void Cluster::wipe(uint32_t slot) {
@@ -66,14 +75,7 @@ void Cluster::rebuild() {
     list.push_back({b.name, "192.0.2.1", static_cast<uint16_t>(10000 + slot), b.weight});
     slot_of_.push_back(slot);
   }
-  routing::StrategyOptions so;
-  so.name = config_.strategy;
-  so.seed = knobs_.hash_seed;
-  so.ring_points_per_weight = knobs_.ring_points_per_weight;
-  so.maglev_table_size = knobs_.maglev_table_size;
-  so.multiprobe_probes = knobs_.multiprobe_probes;
-  so.jump_slots = jump_slots_;
-  auto strategy = routing::makeStrategy(so, list);
+  auto strategy = routing::makeStrategy(config::strategyOptions(routing_), list);
   router_ = std::make_shared<const routing::Router>(std::move(list), std::move(strategy), options_);
 }
 
@@ -97,20 +99,16 @@ std::vector<double> Cluster::readyShares() const {
 }
 
 bool Cluster::Usable::usable(routing::BackendId id) const {
-  return c_.backends_[c_.slot_of_[id]].phase == Phase::Ready;
+  return health::usableFor(backendState(c_.backends_[c_.slot_of_[id]].phase));
 }
 
 bool Cluster::Bindable::usable(routing::BackendId id) const {
-  const Phase p = c_.backends_[c_.slot_of_[id]].phase;
-  return p == Phase::Ready || p == Phase::Draining;
+  return health::bindableFor(backendState(c_.backends_[c_.slot_of_[id]].phase),
+                             config::DrainConfig::Policy::Keep, /*drain_expired=*/false);
 }
 
 routing::RebindCause Cluster::Bindable::unbindableCause(routing::BackendId id) const {
-  switch (c_.backends_[c_.slot_of_[id]].phase) {
-  case Phase::Restarting: return routing::RebindCause::Maintenance;
-  case Phase::Draining: return routing::RebindCause::DrainMigrate;
-  default: return routing::RebindCause::BackendDown;
-  }
+  return health::unbindableCause(backendState(c_.backends_[c_.slot_of_[id]].phase));
 }
 
 } // namespace tether::lab

@@ -1,24 +1,27 @@
 #pragma once
 // Cluster: the simulated backends of one run and the tether Router over them, rebuilt per backend
-// set exactly like config/snapshot.cc builds a snapshot (same strategy factory, same options),
+// set exactly like config/snapshot.cc builds a snapshot (the same routing section, turned into
+// options by the same config/ functions, and the same strategy factory),
 // while the RoutingState (stick table, session counts) carries over by backend name as it does
 // across tether's reloads.
 //
 // Each backend is a "slot" that keeps its name for the whole run; BackendIds belong to one Router
-// and are mapped back to slots per snapshot. A backend's phase is what tether's health/ state
-// would say: Ready takes new sessions; Draining keeps bound sessions (drain.policy keep); Down
-// (crashed) and Restarting (maintenance) take nothing. The filters below implement exactly the
-// BackendView rules (usable = Ready; bindable = Ready or Draining), without its wall clock and
-// logging, so a run stays deterministic and quiet.
+// and are mapped back to slots per snapshot. A backend's phase is a tether backend state
+// (backendState()): Ready is ready; Draining is draining with drain.policy keep; Down (crashed)
+// is down; Restarting is maintenance. The filters below ask health/backend_rules.h, the rules
+// BackendView applies, but read the phase instead of a BackendRecord, so a run has no wall clock
+// or logging and stays deterministic and quiet. A drain's timeout is the operator's (operations.h
+// removes or restarts the backend when it passes), so a phase never means "drain expired".
 //
 // What the application holds: `epoch` counts the times the backend lost its memory (crash,
 // restart, removal); a session is held by a backend only if it was stored there in the current
 // epoch. `active` = sessions homed here whose client has more requests to make; `memory` = all
 // sessions in its memory (active, plus ended ones until app.session_idle_timeout).
 //
-// Jump hashing: `jump.slots` is maintained the way its documentation asks an operator to: a
-// removed backend's slot becomes a tombstone (trailing tombstones are dropped), and an added one
-// reuses the first tombstone or is appended.
+// Jump hashing: `jump.slots` is maintained the way its documentation asks an operator to, and the
+// way tether's reload check suggests (routing::removeJumpSlot / addJumpSlot): a removed backend's
+// slot becomes a tombstone (trailing tombstones are dropped), and an added one reuses the first
+// tombstone or is appended.
 //
 // Single-threaded (one simulation).
 
@@ -29,11 +32,15 @@
 #include <vector>
 
 #include "bench/lab/lab_config.h"
+#include "config/config_model.h"
+#include "health/backend_record.h"
 #include "routing/router.h"
 
 namespace tether::lab {
 
 enum class Phase : uint8_t { Ready = 0, Draining, Down, Restarting };
+// The effective state tether would show for a backend in `phase`.
+health::BackendState backendState(Phase phase);
 
 struct SimBackend {
   std::string name;
@@ -103,13 +110,11 @@ private:
     const Cluster& c_;
   };
 
-  LabConfig config_;
-  TetherKnobs knobs_;
+  config::RoutingConfig routing_;  // its jump_slots are maintained by add() and remove()
   routing::RouterOptions options_;
   std::unique_ptr<routing::RoutingState> routing_state_;
   std::vector<SimBackend> backends_;
   std::vector<uint32_t> order_;
-  std::vector<std::string> jump_slots_;
   std::vector<uint32_t> slot_of_;  // BackendId -> slot, current Router
   std::shared_ptr<const routing::Router> router_;
   Usable usable_{*this};

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <memory>
 
 namespace tether::lab {
 
@@ -39,7 +38,8 @@ std::string balanceName(double factor) {
 }
 
 std::string LabConfig::label() const {
-  return strategy + "/" + std::string(bindingName(binding)) + "/" + balanceName(balance_factor);
+  return strategyName() + "/" + std::string(bindingName(binding)) + "/" +
+         balanceName(balance_factor);
 }
 
 bool LabConfig::operator==(const LabConfig& other) const {
@@ -47,28 +47,36 @@ bool LabConfig::operator==(const LabConfig& other) const {
          balance_factor == other.balance_factor;
 }
 
-routing::RouterOptions routerOptions(const LabConfig& config, const TetherKnobs& knobs) {
-  routing::RouterOptions ro;
-  routing::KeySource source;
+config::RoutingConfig routingConfig(const LabConfig& config, const TetherKnobs& knobs) {
+  config::RoutingConfig rc;
+  rc.strategy = config.strategy;
+  config::KeySourceConfig source;
   if (config.keysOnSourceIp()) {
-    source.kind = routing::KeySource::Kind::SourceIp;
+    source.kind = config::KeySourceConfig::Kind::SourceIp;
   } else {
-    source.kind = routing::KeySource::Kind::Cookie;
+    source.kind = config::KeySourceConfig::Kind::Cookie;
     source.name = std::string(kSessionCookie);
   }
-  ro.keys.emplace(std::vector<routing::KeySource>{source}, knobs.hash_seed);
-  ro.on_missing_key = routing::OnMissingKey::Assign;
-  ro.balance_factor = config.balance_factor;
-  ro.load_metric = routing::LoadMetric::Sessions;
+  rc.key = {source};
+  rc.on_missing_key = config::RoutingConfig::OnMissingKey::Assign;
+  rc.hash_seed = knobs.hash_seed;
+  rc.balance_factor = config.balance_factor;
+  rc.load_metric = config::RoutingConfig::LoadMetric::Sessions;
+  rc.ring_points_per_weight = knobs.ring_points_per_weight;
+  rc.maglev_table_size = knobs.maglev_table_size;
+  rc.multiprobe_probes = knobs.multiprobe_probes;
   if (usesCookie(config.binding)) {
-    routing::AffinityCookieOptions o;
-    o.ttl = std::chrono::milliseconds(knobs.cookie_ttl_ms);
-    o.idle_ttl = std::chrono::milliseconds(knobs.cookie_idle_ttl_ms);
-    o.secrets = {"tether-lab-secret-0123456789abcdef"};
-    ro.cookie = std::make_shared<routing::AffinityCookie>(std::move(o));
+    rc.affinity_cookie.enabled = true;
+    rc.affinity_cookie.ttl = std::chrono::milliseconds(knobs.cookie_ttl_ms);
+    rc.affinity_cookie.idle_ttl = std::chrono::milliseconds(knobs.cookie_idle_ttl_ms);
+    rc.affinity_cookie.secrets = {"tether-lab-secret-0123456789abcdef"};
   }
-  ro.stick_table = usesTable(config.binding);
-  return ro;
+  if (usesTable(config.binding)) {
+    rc.stick_table.enabled = true;
+    rc.stick_table.size = knobs.table_size;
+    rc.stick_table.idle_ttl = std::chrono::milliseconds(knobs.table_idle_ttl_ms);
+  }
+  return rc;
 }
 
 int64_t storeIdleTtlMs(const LabConfig& config, const TetherKnobs& knobs) {

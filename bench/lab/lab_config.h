@@ -1,6 +1,7 @@
 #pragma once
 // LabConfig: one configuration the lab compares — placement strategy x binding x balance factor —
-// and how it becomes routing::RouterOptions, the way config/snapshot.cc builds them for tether.
+// and the routing section of a tether config that says the same (routingConfig()), which
+// config/snapshot.h turns into the Router's and the strategy's options exactly as for tether.
 //
 // Session keys: every configuration keys on the session's cookie (`SID`, the application's
 // session id), except ip_hash_modulo, which keys on the client's source IP: that is what nginx's
@@ -20,7 +21,8 @@
 #include <string_view>
 #include <vector>
 
-#include "routing/router.h"
+#include "config/config_model.h"
+#include "routing/strategy_kind.h"
 
 namespace tether::lab {
 
@@ -32,14 +34,16 @@ bool usesCookie(Binding binding);
 bool usesTable(Binding binding);
 
 struct LabConfig {
-  std::string strategy = "ring";
+  routing::StrategyKind strategy = routing::StrategyKind::Ring;
   Binding binding = Binding::None;
   double balance_factor = 0;  // 0 = bounded loads off
 
   // "ring/cookie/1.25", "ring/none/off": unique, used in CSV, JSON and the report.
   std::string label() const;
+  // "ring": the strategy as the scenario file and tether's config spell it.
+  std::string strategyName() const { return std::string(routing::strategyName(strategy)); }
   // True when the key is the source IP rather than the session cookie.
-  bool keysOnSourceIp() const { return strategy == "ip_hash_modulo"; }
+  bool keysOnSourceIp() const { return strategy == routing::StrategyKind::IpHashModulo; }
   bool operator==(const LabConfig& other) const;
 };
 
@@ -61,7 +65,9 @@ struct TetherKnobs {
 // The session cookie's name and the affinity cookie's secret (fixed: the lab signs its own).
 inline constexpr std::string_view kSessionCookie = "SID";
 
-routing::RouterOptions routerOptions(const LabConfig& config, const TetherKnobs& knobs);
+// The routing section of a tether config with this configuration and these knobs (jump slots
+// empty: the cluster maintains them).
+config::RoutingConfig routingConfig(const LabConfig& config, const TetherKnobs& knobs);
 // Idle expiry of the routing state (bindings and session counts): proxy/server.cc's rule (the stick table's idle_ttl, or
 // without a table the cookie's idle_ttl, else min(cookie ttl, table idle_ttl)).
 int64_t storeIdleTtlMs(const LabConfig& config, const TetherKnobs& knobs);

@@ -140,7 +140,9 @@ int main(int argc, char** argv) {
   }
   const Scenario& scenario = *loaded.scenario;
   for (const auto& st : options.strategies) {
-    if (std::find(scenario.strategies.begin(), scenario.strategies.end(), st) == scenario.strategies.end()) {
+    const auto kind = tether::routing::parseStrategy(st);
+    if (!kind || std::find(scenario.strategies.begin(), scenario.strategies.end(), *kind) ==
+                     scenario.strategies.end()) {
       std::fprintf(stderr, "tether-lab: strategy '%s' is not in the scenario's compare.strategies\n", st.c_str());
       return 2;
     }

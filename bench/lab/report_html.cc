@@ -155,7 +155,7 @@ std::string brokenCharts(const LabRun& run) {
       if (r.config.binding == b && r.config.balance_factor == f) rows.push_back(&r);
     }
     if (rows.empty()) continue;
-    for (const auto* r : rows) c.series.push_back(r->config.strategy);
+    for (const auto* r : rows) c.series.push_back(r->config.strategyName());
     for (size_t w = 0; w < rows[0]->windows.size(); ++w) {
       c.groups.push_back(rows[0]->windows[w].label);
       std::vector<double> v;
@@ -249,7 +249,7 @@ std::string reportHtml(const LabRun& run, const ReportContext& context) {
   o += "<th>moved&nbsp;x</th><th>sessions peak/avg steady</th><th>sessions worst</th>"
        "<th>requests peak/avg steady</th><th>requests worst</th><th>ns / route median</th><th>mean</th></tr>\n";
   for (const auto& r : run.results) {
-    o += std::string("<tr") + (r.is_default ? " class=default" : "") + "><td class=l>" + esc(r.config.strategy) +
+    o += std::string("<tr") + (r.is_default ? " class=default" : "") + "><td class=l>" + esc(r.config.strategyName()) +
          "</td><td class=l>" + esc(std::string(bindingName(r.config.binding))) + "</td><td>" +
          balanceName(r.config.balance_factor) + "</td><td>" + thousands(r.broken) + "</td><td>" +
          thousands(r.broken_lost) + "</td><td>" + thousands(r.broken_moved) + "</td>";
@@ -275,7 +275,7 @@ std::string reportHtml(const LabRun& run, const ReportContext& context) {
     for (const auto& w : windows) o += "<th>" + esc(w.label) + "</th>";
     o += "</tr>\n";
     for (const auto& r : run.results) {
-      o += std::string("<tr") + (r.is_default ? " class=default" : "") + "><td class=l>" + esc(r.config.strategy) +
+      o += std::string("<tr") + (r.is_default ? " class=default" : "") + "><td class=l>" + esc(r.config.strategyName()) +
            "</td><td class=l>" + esc(std::string(bindingName(r.config.binding))) + "</td><td>" +
            balanceName(r.config.balance_factor) + "</td>";
       for (const auto& w : r.windows) {
@@ -298,7 +298,7 @@ std::string reportHtml(const LabRun& run, const ReportContext& context) {
   o += "</tr>\n";
   for (const auto& r : run.results) {
     if (!r.sticky) continue;
-    o += std::string("<tr") + (r.is_default ? " class=default" : "") + "><td class=l>" + esc(r.config.strategy) +
+    o += std::string("<tr") + (r.is_default ? " class=default" : "") + "><td class=l>" + esc(r.config.strategyName()) +
          "</td><td class=l>" + esc(std::string(bindingName(r.config.binding))) + "</td><td>" +
          balanceName(r.config.balance_factor) + "</td>";
     for (const auto& w : r.windows) {

@@ -67,7 +67,7 @@ std::string resultsCsv(const LabRun& run) {
   }
   out += "\n";
   for (const auto& r : run.results) {
-    out += r.config.strategy + "," + std::string(bindingName(r.config.binding)) + "," +
+    out += r.config.strategyName() + "," + std::string(bindingName(r.config.binding)) + "," +
            balanceName(r.config.balance_factor) + "," + (r.is_default ? "yes" : "no") + "," +
            std::to_string(r.sessions) + "," + std::to_string(r.requests) + "," +
            std::to_string(r.unrouted) + "," + std::to_string(r.broken) + "," +
@@ -111,7 +111,7 @@ std::string resultsJson(const LabRun& run) {
          jsonString(std::string(eventKindName(e.kind))) + ", \"at_s\": " + seconds(e.at) + "}";
   }
   o += "\n  ],\n";
-  o += "  \"default\": {\"strategy\": " + jsonString(s.default_config.strategy) + ", \"binding\": " +
+  o += "  \"default\": {\"strategy\": " + jsonString(s.default_config.strategyName()) + ", \"binding\": " +
        jsonString(std::string(bindingName(s.default_config.binding))) + ", \"balance_factor\": " +
        jsonString(balanceName(s.default_config.balance_factor)) + "},\n";
   o += "  \"targets\": [";
@@ -131,7 +131,7 @@ std::string resultsJson(const LabRun& run) {
              ", \"mean\": " + formatNumber(x.mean, 4) + ", \"max\": " + formatNumber(x.max, 4) + "}";
     };
     o += std::string(c ? ",\n    " : "\n    ") + "{\"label\": " + jsonString(r.config.label()) +
-         ", \"strategy\": " + jsonString(r.config.strategy) + ", \"binding\": " +
+         ", \"strategy\": " + jsonString(r.config.strategyName()) + ", \"binding\": " +
          jsonString(std::string(bindingName(r.config.binding))) + ", \"balance_factor\": " +
          jsonString(balanceName(r.config.balance_factor)) + ", \"tether_default\": " +
          (r.is_default ? "true" : "false") + ",\n     \"sessions\": " + std::to_string(r.sessions) +
@@ -192,7 +192,7 @@ std::string resultsJson(const LabRun& run) {
 std::string timingCsv(const LabRun& run) {
   std::string out = "strategy,binding,balance_factor,route_calls,ns_mean,ns_median,ns_p99\n";
   for (const auto& r : run.results) {
-    out += r.config.strategy + "," + std::string(bindingName(r.config.binding)) + "," +
+    out += r.config.strategyName() + "," + std::string(bindingName(r.config.binding)) + "," +
            balanceName(r.config.balance_factor) + "," + std::to_string(r.route_calls) + "," +
            formatNumber(r.route_ns, 1) + "," + formatNumber(r.route_ns_median, 0) + "," +
            formatNumber(r.route_ns_p99, 0) + "\n";

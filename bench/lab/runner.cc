@@ -48,7 +48,7 @@ LabRun runLab(Scenario scenario, const RunnerOptions& options) {
   for (const auto& c : scenario.configurations()) {
     const bool is_default = c == scenario.default_config;
     if (options.only_default && !is_default) continue;
-    const bool matches = allowed(options.strategies, c.strategy) &&
+    const bool matches = allowed(options.strategies, c.strategyName()) &&
                          allowed(options.bindings, std::string(bindingName(c.binding))) &&
                          allowedFactor(options.balance_factors, c.balance_factor);
     if (is_default || matches) configs.push_back(c);

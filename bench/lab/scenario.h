@@ -74,7 +74,7 @@ struct Scenario {
   WorkloadSpec workload;
   Micros app_session_timeout = 30 * kMinute;  // the application forgets an idle session
   TetherKnobs tether;
-  std::vector<std::string> strategies;
+  std::vector<routing::StrategyKind> strategies;
   std::vector<Binding> bindings;
   std::vector<double> balance_factors;
   LabConfig default_config;     // "tether's default": checked against the targets

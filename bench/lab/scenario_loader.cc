@@ -1,31 +1,33 @@
 // The scenario schema as tables of {key, reader}; what each key means is in
 // bench/scenarios/README.md. Shapes and ranges are checked here, at the key's position; the
-// timeline (does the backend a crash names exist then?) is checked by checkTimeline().
+// timeline (does the backend a crash names exist then?) is checked by checkTimeline(). The reads
+// themselves are tether's config/ FieldReader, so a scenario reports mistakes, durations and
+// strategy names exactly as tether's own config does.
 
 #include "bench/lab/scenario_loader.h"
 
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
-#include "bench/lab/yaml_reader.h"
-#include "routing/strategy_factory.h"
+#include "config/field_reader.h"
+#include "config/validate.h"
 
 namespace tether::lab {
 namespace {
 
+using config::Field;
+using config::KeyRule;
+
 constexpr double kMaxRate = 100000;        // sessions per second: beyond it a run never ends
 constexpr uint32_t kMaxBackends = 1000;
 
-bool knownStrategy(const std::string& name) {
-  for (auto k : routing::strategyNames()) {
-    if (k == name) return true;
-  }
-  return false;
-}
-
 // The field at a dotted path ("workload.think_time") of a document already read without errors.
-YamlField fieldAt(const YamlField& root, std::string_view dotted) {
-  YamlField f = root;
+Field fieldAt(const Field& root, std::string_view dotted) {
+  Field f = root;
   while (!dotted.empty() && f.node.IsMap()) {
     const size_t dot = dotted.find('.');
     const std::string name(dotted.substr(0, dot));
@@ -42,46 +44,99 @@ YamlField fieldAt(const YamlField& root, std::string_view dotted) {
   return f;
 }
 
-class Loader : public YamlReader {
+class Loader : public config::FieldReader {
 public:
-  using YamlReader::YamlReader;
-  void readDocument(const YamlField& root, Scenario& s);
+  using FieldReader::FieldReader;
+  void readDocument(const Field& root, Scenario& s);
 
 private:
-  void readDistribution(const YamlField& f, bool seconds, Distribution& out);
-  void readWorkload(const YamlField& f, WorkloadSpec& w);
-  void readTether(const YamlField& f, TetherKnobs& t);
-  void readCompare(const YamlField& f, Scenario& s);
-  void readConfig(const YamlField& f, LabConfig& out);
-  void readBalance(const YamlField& f, double& out);
-  void readEvents(const YamlField& f, std::vector<EventSpec>& out);
-  void readEvent(const YamlField& f, EventSpec& e);
+  // Reads the lab needs beyond tether's own config: fractional numbers, durations in simulated
+  // microseconds, and plain lists.
+  void readNumber(const Field& f, double min, double max, double& out, bool exclusive_min = false);
+  void readMicros(const Field& f, Micros& out, bool allow_zero = false);
+  bool expectList(const Field& f);
+  void readStringList(const Field& f, std::vector<std::string>& out);
+
+  void readDistribution(const Field& f, bool seconds, Distribution& out);
+  void readWorkload(const Field& f, WorkloadSpec& w);
+  void readTether(const Field& f, TetherKnobs& t);
+  void readCompare(const Field& f, Scenario& s);
+  void readConfig(const Field& f, LabConfig& out);
+  void readBalance(const Field& f, double& out);
+  // A strategy name, as tether's config spells it.
+  void readStrategy(const Field& f, routing::StrategyKind& out);
+  void readEvents(const Field& f, std::vector<EventSpec>& out);
+  void readEvent(const Field& f, EventSpec& e);
   // A value that is a number (counts) or a duration (seconds), as the distribution needs.
-  void readValue(const YamlField& f, bool seconds, double& out);
+  void readValue(const Field& f, bool seconds, double& out);
 };
 
-void Loader::readValue(const YamlField& f, bool seconds, double& out) {
+void Loader::readNumber(const Field& f, double min, double max, double& out, bool exclusive_min) {
+  char range[96];
+  std::snprintf(range, sizeof range, "a number %s %g and <= %g", exclusive_min ? ">" : ">=", min,
+                max);
+  if (!expectScalar(f, range)) return;
+  const std::string& text = f.node.Scalar();
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  // strtod also takes hex, "nan" and "inf"; a scenario means none of them.
+  const bool parsed = !text.empty() && end == text.c_str() + text.size() && errno == 0 &&
+                      std::isfinite(v) && text.find_first_of("xXnN") == std::string::npos;
+  if (!parsed || v > max || (exclusive_min ? v <= min : v < min)) {
+    error(f, std::string("expected ") + range + ", got '" + text + "'");
+    return;
+  }
+  out = v;
+}
+
+void Loader::readMicros(const Field& f, Micros& out, bool allow_zero) {
+  config::Duration d{};
+  const size_t before = errorCount();
+  if (allow_zero) readDurationOrZero(f, d);
+  else readDuration(f, d);
+  if (errorCount() == before) out = static_cast<Micros>(d.count()) * 1000;
+}
+
+bool Loader::expectList(const Field& f) {
+  if (f.node.IsSequence()) return true;
+  error(f, "expected a list, got " + config::describeNode(f.node));
+  return false;
+}
+
+void Loader::readStringList(const Field& f, std::vector<std::string>& out) {
+  if (!expectList(f)) return;
+  out.clear();
+  for (size_t i = 0; i < f.node.size(); ++i) {
+    std::string item;
+    const size_t before = errorCount();
+    readString(f.item(f.node[i], i), item);
+    if (errorCount() == before) out.push_back(std::move(item));
+  }
+}
+
+void Loader::readValue(const Field& f, bool seconds, double& out) {
   if (seconds) {
     int64_t us = 0;
     const size_t before = errorCount();
-    readDuration(f, us, true);
+    readMicros(f, us, true);
     if (errorCount() == before) out = static_cast<double>(us) / 1e6;
   } else {
     readNumber(f, 0, 1e9, out);
   }
 }
 
-void Loader::readDistribution(const YamlField& f, bool seconds, Distribution& out) {
+void Loader::readDistribution(const Field& f, bool seconds, Distribution& out) {
   Distribution d;
   std::string kind;
   const auto seen = readMap(f, {
-      {"dist", [&](const YamlField& x) { readString(x, kind); }},
-      {"value", [&](const YamlField& x) { readValue(x, seconds, d.value); }},
-      {"mean", [&](const YamlField& x) { readValue(x, seconds, d.mean); }},
-      {"median", [&](const YamlField& x) { readValue(x, seconds, d.median); }},
-      {"sigma", [&](const YamlField& x) { readNumber(x, 0, 10, d.sigma, true); }},
-      {"min", [&](const YamlField& x) { readValue(x, seconds, d.min); }},
-      {"max", [&](const YamlField& x) { readValue(x, seconds, d.max); }},
+      {"dist", [&](const Field& x) { readString(x, kind); }},
+      {"value", [&](const Field& x) { readValue(x, seconds, d.value); }},
+      {"mean", [&](const Field& x) { readValue(x, seconds, d.mean); }},
+      {"median", [&](const Field& x) { readValue(x, seconds, d.median); }},
+      {"sigma", [&](const Field& x) { readNumber(x, 0, 10, d.sigma, true); }},
+      {"min", [&](const Field& x) { readValue(x, seconds, d.min); }},
+      {"max", [&](const Field& x) { readValue(x, seconds, d.max); }},
   });
   if (!f.node.IsMap()) return;
   requireKeys(f, seen, {"dist"});
@@ -130,19 +185,19 @@ void Loader::readDistribution(const YamlField& f, bool seconds, Distribution& ou
   out = d;
 }
 
-void Loader::readWorkload(const YamlField& f, WorkloadSpec& w) {
+void Loader::readWorkload(const Field& f, WorkloadSpec& w) {
   const auto seen = readMap(f, {
-      {"arrival_rate", [&](const YamlField& x) { readNumber(x, 0, kMaxRate, w.arrival_rate, true); }},
-      {"requests_per_session", [&](const YamlField& x) { readDistribution(x, false, w.requests_per_session); }},
-      {"think_time", [&](const YamlField& x) { readDistribution(x, true, w.think_time); }},
-      {"nat", [&](const YamlField& x) {
-         readMap(x, {{"share", [&](const YamlField& y) { readNumber(y, 0, 1, w.nat.share); }},
-                     {"groups", [&](const YamlField& y) { readUnsigned(y, 1u, 1000000u, w.nat.groups); }},
-                     {"zipf", [&](const YamlField& y) { readNumber(y, 0, 5, w.nat.zipf); }}});
+      {"arrival_rate", [&](const Field& x) { readNumber(x, 0, kMaxRate, w.arrival_rate, true); }},
+      {"requests_per_session", [&](const Field& x) { readDistribution(x, false, w.requests_per_session); }},
+      {"think_time", [&](const Field& x) { readDistribution(x, true, w.think_time); }},
+      {"nat", [&](const Field& x) {
+         readMap(x, {{"share", [&](const Field& y) { readNumber(y, 0, 1, w.nat.share); }},
+                     {"groups", [&](const Field& y) { readUnsigned(y, 1u, 1000000u, w.nat.groups); }},
+                     {"zipf", [&](const Field& y) { readNumber(y, 0, 5, w.nat.zipf); }}});
        }},
-      {"mobile", [&](const YamlField& x) {
-         readMap(x, {{"share", [&](const YamlField& y) { readNumber(y, 0, 1, w.mobile.share); }},
-                     {"ip_change_probability", [&](const YamlField& y) {
+      {"mobile", [&](const Field& x) {
+         readMap(x, {{"share", [&](const Field& y) { readNumber(y, 0, 1, w.mobile.share); }},
+                     {"ip_change_probability", [&](const Field& y) {
                         readNumber(y, 0, 1, w.mobile.ip_change_probability);
                       }}});
        }},
@@ -151,38 +206,38 @@ void Loader::readWorkload(const YamlField& f, WorkloadSpec& w) {
   if (w.nat.share + w.mobile.share > 1.0 + 1e-9) error(f, "nat.share + mobile.share must be at most 1");
 }
 
-void Loader::readTether(const YamlField& f, TetherKnobs& t) {
+void Loader::readTether(const Field& f, TetherKnobs& t) {
   readMap(f, {
-      {"hash_seed", [&](const YamlField& x) { readUnsigned(x, uint64_t{0}, UINT64_MAX, t.hash_seed); }},
-      {"affinity_cookie", [&](const YamlField& x) {
+      {"hash_seed", [&](const Field& x) { readUnsigned(x, uint64_t{0}, UINT64_MAX, t.hash_seed); }},
+      {"affinity_cookie", [&](const Field& x) {
          int64_t ttl = t.cookie_ttl_ms * 1000, idle = t.cookie_idle_ttl_ms * 1000;
-         readMap(x, {{"ttl", [&](const YamlField& y) { readDuration(y, ttl); }},
-                     {"idle_ttl", [&](const YamlField& y) { readDuration(y, idle, true); }}});
+         readMap(x, {{"ttl", [&](const Field& y) { readMicros(y, ttl); }},
+                     {"idle_ttl", [&](const Field& y) { readMicros(y, idle, true); }}});
          t.cookie_ttl_ms = ttl / 1000;
          t.cookie_idle_ttl_ms = idle / 1000;
          if (idle > ttl) error(x, "idle_ttl must be at most ttl");
        }},
-      {"stick_table", [&](const YamlField& x) {
+      {"stick_table", [&](const Field& x) {
          int64_t idle = t.table_idle_ttl_ms * 1000;
          uint64_t size = t.table_size;
-         readMap(x, {{"size", [&](const YamlField& y) { readUnsigned(y, uint64_t{1}, uint64_t{100000000}, size); }},
-                     {"idle_ttl", [&](const YamlField& y) { readDuration(y, idle); }}});
+         readMap(x, {{"size", [&](const Field& y) { readUnsigned(y, uint64_t{1}, uint64_t{100000000}, size); }},
+                     {"idle_ttl", [&](const Field& y) { readMicros(y, idle); }}});
          t.table_size = static_cast<size_t>(size);
          t.table_idle_ttl_ms = idle / 1000;
        }},
-      {"ring", [&](const YamlField& x) {
-         readMap(x, {{"points_per_weight", [&](const YamlField& y) { readUnsigned(y, 1u, 10000u, t.ring_points_per_weight); }}});
+      {"ring", [&](const Field& x) {
+         readMap(x, {{"points_per_weight", [&](const Field& y) { readUnsigned(y, 1u, 10000u, t.ring_points_per_weight); }}});
        }},
-      {"maglev", [&](const YamlField& x) {
-         readMap(x, {{"table_size", [&](const YamlField& y) { readUnsigned(y, 101u, 10000019u, t.maglev_table_size); }}});
+      {"maglev", [&](const Field& x) {
+         readMap(x, {{"table_size", [&](const Field& y) { readUnsigned(y, 101u, 10000019u, t.maglev_table_size); }}});
        }},
-      {"multiprobe", [&](const YamlField& x) {
-         readMap(x, {{"probes", [&](const YamlField& y) { readUnsigned(y, 1u, 1000u, t.multiprobe_probes); }}});
+      {"multiprobe", [&](const Field& x) {
+         readMap(x, {{"probes", [&](const Field& y) { readUnsigned(y, 1u, 1000u, t.multiprobe_probes); }}});
        }},
   });
 }
 
-void Loader::readBalance(const YamlField& f, double& out) {
+void Loader::readBalance(const Field& f, double& out) {
   if (f.node.IsScalar() && (f.node.Scalar() == "off" || f.node.Scalar() == "0")) {
     out = 0;
     return;
@@ -190,30 +245,42 @@ void Loader::readBalance(const YamlField& f, double& out) {
   readNumber(f, 1, 100, out, true);
 }
 
-void Loader::readConfig(const YamlField& f, LabConfig& out) {
+void Loader::readStrategy(const Field& f, routing::StrategyKind& out) {
+  if (!expectScalar(f, "a strategy name")) return;
+  const auto r = config::parseStrategyName(f.node.Scalar());
+  if (r.ok()) out = *r.value;
+  else error(f, r.error);
+}
+
+void Loader::readConfig(const Field& f, LabConfig& out) {
   LabConfig c;
   const auto seen = readMap(f, {
-      {"strategy", [&](const YamlField& x) {
-         readString(x, c.strategy);
-         if (x.node.IsScalar() && !knownStrategy(c.strategy)) error(x, "unknown strategy '" + c.strategy + "'");
-       }},
-      {"binding", [&](const YamlField& x) {
+      {"strategy", [&](const Field& x) { readStrategy(x, c.strategy); }},
+      {"binding", [&](const Field& x) {
          std::string b;
          readString(x, b);
          if (auto parsed = parseBinding(b)) c.binding = *parsed;
          else if (x.node.IsScalar()) error(x, "expected none, cookie, table or cookie+table, got '" + b + "'");
        }},
-      {"balance_factor", [&](const YamlField& x) { readBalance(x, c.balance_factor); }},
+      {"balance_factor", [&](const Field& x) { readBalance(x, c.balance_factor); }},
   });
   requireKeys(f, seen, {"strategy", "binding", "balance_factor"});
   out = c;
 }
 
-void Loader::readCompare(const YamlField& f, Scenario& s) {
-  YamlField strategies_field;
+void Loader::readCompare(const Field& f, Scenario& s) {
   const auto seen = readMap(f, {
-      {"strategies", [&](const YamlField& x) { strategies_field = x; readStringList(x, s.strategies); }},
-      {"bindings", [&](const YamlField& x) {
+      {"strategies", [&](const Field& x) {
+         if (!expectList(x)) return;
+         s.strategies.clear();
+         for (size_t i = 0; i < x.node.size(); ++i) {
+           routing::StrategyKind kind{};
+           const size_t before = errorCount();
+           readStrategy(x.item(x.node[i], i), kind);
+           if (errorCount() == before) s.strategies.push_back(kind);
+         }
+       }},
+      {"bindings", [&](const Field& x) {
          std::vector<std::string> names;
          readStringList(x, names);
          s.bindings.clear();
@@ -222,7 +289,7 @@ void Loader::readCompare(const YamlField& f, Scenario& s) {
            else error(x.item(x.node[i], i), "expected none, cookie, table or cookie+table, got '" + names[i] + "'");
          }
        }},
-      {"balance_factors", [&](const YamlField& x) {
+      {"balance_factors", [&](const Field& x) {
          if (!expectList(x)) return;
          s.balance_factors.clear();
          for (size_t i = 0; i < x.node.size(); ++i) {
@@ -232,8 +299,8 @@ void Loader::readCompare(const YamlField& f, Scenario& s) {
            if (errorCount() == before) s.balance_factors.push_back(v);
          }
        }},
-      {"default", [&](const YamlField& x) { readConfig(x, s.default_config); }},
-      {"charts", [&](const YamlField& x) {
+      {"default", [&](const Field& x) { readConfig(x, s.default_config); }},
+      {"charts", [&](const Field& x) {
          if (!expectList(x)) return;
          s.charts.clear();
          for (size_t i = 0; i < x.node.size(); ++i) {
@@ -243,23 +310,17 @@ void Loader::readCompare(const YamlField& f, Scenario& s) {
            if (errorCount() == before) s.charts.push_back(c);
          }
        }},
-      {"moved_sample_keys", [&](const YamlField& x) { readUnsigned(x, 100u, 10000000u, s.moved_sample_keys); }},
-      {"quick_scale", [&](const YamlField& x) { readNumber(x, 0, 1, s.quick_scale, true); }},
+      {"moved_sample_keys", [&](const Field& x) { readUnsigned(x, 100u, 10000000u, s.moved_sample_keys); }},
+      {"quick_scale", [&](const Field& x) { readNumber(x, 0, 1, s.quick_scale, true); }},
   });
   requireKeys(f, seen, {"strategies", "bindings", "balance_factors", "default"});
-  for (size_t i = 0; i < s.strategies.size(); ++i) {
-    if (!knownStrategy(s.strategies[i])) {
-      error(strategies_field.item(strategies_field.node[i], i),
-            "unknown strategy '" + s.strategies[i] + "'");
-    }
-  }
 }
 
-void Loader::readEvent(const YamlField& f, EventSpec& e) {
+void Loader::readEvent(const Field& f, EventSpec& e) {
   e.line = f.mark().line + 1;
   e.column = f.mark().column + 1;
   int kinds = 0;
-  auto kind = [&](EventKind k, const YamlField& x, std::vector<YamlRule> rules,
+  auto kind = [&](EventKind k, const Field& x, std::vector<KeyRule> rules,
                   std::initializer_list<std::string_view> required) {
     ++kinds;
     e.kind = k;
@@ -267,42 +328,42 @@ void Loader::readEvent(const YamlField& f, EventSpec& e) {
     requireKeys(x, seen, required);
   };
   const auto seen = readMap(f, {
-      {"at", [&](const YamlField& x) { readDuration(x, e.at, true); }},
-      {"name", [&](const YamlField& x) { readString(x, e.label); }},
-      {"hot_key", [&](const YamlField& x) {
+      {"at", [&](const Field& x) { readMicros(x, e.at, true); }},
+      {"name", [&](const Field& x) { readString(x, e.label); }},
+      {"hot_key", [&](const Field& x) {
          kind(EventKind::HotKey, x,
-              {{"share", [&](const YamlField& y) { readNumber(y, 0, 0.9, e.share, true); }},
-               {"duration", [&](const YamlField& y) { readDuration(y, e.duration); }}},
+              {{"share", [&](const Field& y) { readNumber(y, 0, 0.9, e.share, true); }},
+               {"duration", [&](const Field& y) { readMicros(y, e.duration); }}},
               {"share", "duration"});
        }},
-      {"scale_out", [&](const YamlField& x) {
-         kind(EventKind::ScaleOut, x, {{"to", [&](const YamlField& y) { readUnsigned(y, 1u, kMaxBackends, e.to); }}}, {"to"});
+      {"scale_out", [&](const Field& x) {
+         kind(EventKind::ScaleOut, x, {{"to", [&](const Field& y) { readUnsigned(y, 1u, kMaxBackends, e.to); }}}, {"to"});
        }},
-      {"scale_in", [&](const YamlField& x) {
+      {"scale_in", [&](const Field& x) {
          kind(EventKind::ScaleIn, x,
-              {{"to", [&](const YamlField& y) { readUnsigned(y, 1u, kMaxBackends, e.to); }},
-               {"drain", [&](const YamlField& y) { readBool(y, e.drain); }},
-               {"drain_timeout", [&](const YamlField& y) { readDuration(y, e.drain_timeout, true); }}},
+              {{"to", [&](const Field& y) { readUnsigned(y, 1u, kMaxBackends, e.to); }},
+               {"drain", [&](const Field& y) { readBool(y, e.drain); }},
+               {"drain_timeout", [&](const Field& y) { readMicros(y, e.drain_timeout, true); }}},
               {"to"});
        }},
-      {"crash", [&](const YamlField& x) {
-         kind(EventKind::Crash, x, {{"backend", [&](const YamlField& y) { readString(y, e.backend); }}}, {"backend"});
+      {"crash", [&](const Field& x) {
+         kind(EventKind::Crash, x, {{"backend", [&](const Field& y) { readString(y, e.backend); }}}, {"backend"});
        }},
-      {"recover", [&](const YamlField& x) {
-         kind(EventKind::Recover, x, {{"backend", [&](const YamlField& y) { readString(y, e.backend); }}}, {"backend"});
+      {"recover", [&](const Field& x) {
+         kind(EventKind::Recover, x, {{"backend", [&](const Field& y) { readString(y, e.backend); }}}, {"backend"});
        }},
-      {"weight", [&](const YamlField& x) {
+      {"weight", [&](const Field& x) {
          kind(EventKind::Weight, x,
-              {{"backend", [&](const YamlField& y) { readString(y, e.backend); }},
-               {"weight", [&](const YamlField& y) { readUnsigned(y, 1u, 1000u, e.weight); }}},
+              {{"backend", [&](const Field& y) { readString(y, e.backend); }},
+               {"weight", [&](const Field& y) { readUnsigned(y, 1u, 1000u, e.weight); }}},
               {"backend", "weight"});
        }},
-      {"rolling_restart", [&](const YamlField& x) {
+      {"rolling_restart", [&](const Field& x) {
          kind(EventKind::RollingRestart, x,
-              {{"drain", [&](const YamlField& y) { readBool(y, e.drain); }},
-               {"drain_timeout", [&](const YamlField& y) { readDuration(y, e.drain_timeout, true); }},
-               {"restart_time", [&](const YamlField& y) { readDuration(y, e.restart_time, true); }},
-               {"pause", [&](const YamlField& y) { readDuration(y, e.pause, true); }}},
+              {{"drain", [&](const Field& y) { readBool(y, e.drain); }},
+               {"drain_timeout", [&](const Field& y) { readMicros(y, e.drain_timeout, true); }},
+               {"restart_time", [&](const Field& y) { readMicros(y, e.restart_time, true); }},
+               {"pause", [&](const Field& y) { readMicros(y, e.pause, true); }}},
               {});
        }},
   });
@@ -313,7 +374,7 @@ void Loader::readEvent(const YamlField& f, EventSpec& e) {
   if (e.label.empty()) e.label = std::string(eventKindName(e.kind));
 }
 
-void Loader::readEvents(const YamlField& f, std::vector<EventSpec>& out) {
+void Loader::readEvents(const Field& f, std::vector<EventSpec>& out) {
   if (!expectList(f)) return;
   out.clear();
   for (size_t i = 0; i < f.node.size(); ++i) {
@@ -323,28 +384,28 @@ void Loader::readEvents(const YamlField& f, std::vector<EventSpec>& out) {
   }
 }
 
-void Loader::readDocument(const YamlField& root, Scenario& s) {
+void Loader::readDocument(const Field& root, Scenario& s) {
   const auto seen = readMap(root, {
-      {"name", [&](const YamlField& x) { readString(x, s.name); }},
-      {"description", [&](const YamlField& x) { readString(x, s.description); }},
-      {"seed", [&](const YamlField& x) { readUnsigned(x, uint64_t{0}, UINT64_MAX, s.seed); }},
-      {"duration", [&](const YamlField& x) { readDuration(x, s.duration); }},
-      {"warmup", [&](const YamlField& x) { readDuration(x, s.warmup, true); }},
-      {"sample_interval", [&](const YamlField& x) {
-         readDuration(x, s.sample_interval);
+      {"name", [&](const Field& x) { readString(x, s.name); }},
+      {"description", [&](const Field& x) { readString(x, s.description); }},
+      {"seed", [&](const Field& x) { readUnsigned(x, uint64_t{0}, UINT64_MAX, s.seed); }},
+      {"duration", [&](const Field& x) { readMicros(x, s.duration); }},
+      {"warmup", [&](const Field& x) { readMicros(x, s.warmup, true); }},
+      {"sample_interval", [&](const Field& x) {
+         readMicros(x, s.sample_interval);
          if (s.sample_interval % kSecond != 0) error(x, "must be a whole number of seconds");
        }},
-      {"backends", [&](const YamlField& x) {
-         readMap(x, {{"count", [&](const YamlField& y) { readUnsigned(y, 1u, kMaxBackends, s.initial_backends); }},
-                     {"prefix", [&](const YamlField& y) { readString(y, s.backend_prefix); }}});
+      {"backends", [&](const Field& x) {
+         readMap(x, {{"count", [&](const Field& y) { readUnsigned(y, 1u, kMaxBackends, s.initial_backends); }},
+                     {"prefix", [&](const Field& y) { readString(y, s.backend_prefix); }}});
        }},
-      {"workload", [&](const YamlField& x) { readWorkload(x, s.workload); }},
-      {"app", [&](const YamlField& x) {
-         readMap(x, {{"session_idle_timeout", [&](const YamlField& y) { readDuration(y, s.app_session_timeout); }}});
+      {"workload", [&](const Field& x) { readWorkload(x, s.workload); }},
+      {"app", [&](const Field& x) {
+         readMap(x, {{"session_idle_timeout", [&](const Field& y) { readMicros(y, s.app_session_timeout); }}});
        }},
-      {"tether", [&](const YamlField& x) { readTether(x, s.tether); }},
-      {"compare", [&](const YamlField& x) { readCompare(x, s); }},
-      {"events", [&](const YamlField& x) { readEvents(x, s.events); }},
+      {"tether", [&](const Field& x) { readTether(x, s.tether); }},
+      {"compare", [&](const Field& x) { readCompare(x, s); }},
+      {"events", [&](const Field& x) { readEvents(x, s.events); }},
   });
   requireKeys(root, seen, {"name", "duration", "workload", "compare"});
   if (errorCount() > 0) return;

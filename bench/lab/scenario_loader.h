@@ -1,8 +1,8 @@
 #pragma once
 // Scenario loading: YAML text -> checked Scenario, or every problem as "FILE:LINE:COL: message"
 // (the same shape tether's --check prints). The schema is documented key by key in
-// bench/scenarios/README.md. Only this file and yaml_reader.cc see yaml-cpp; nothing throws past
-// them. Pure; any thread.
+// bench/scenarios/README.md. Only scenario_loader.cc sees yaml-cpp (through config's
+// FieldReader); nothing throws past it. Pure; any thread.
 
 #include <optional>
 #include <string>

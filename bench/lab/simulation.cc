@@ -59,7 +59,8 @@ Simulation::Simulation(const Scenario& scenario, const WorkloadPlan& plan, const
       random_(Rng::stream(scenario.seed, kRandomStream)) {
   result_.config = config;
   result_.is_default = config == scenario.default_config;
-  result_.sticky = config.strategy != "round_robin" && config.strategy != "random";
+  result_.sticky = config.strategy != routing::StrategyKind::RoundRobin &&
+                   config.strategy != routing::StrategyKind::Random;
   WindowMetrics steady;
   steady.label = "steady";
   result_.windows.push_back(steady);

@@ -51,7 +51,7 @@ TEST_CASE("loader: the full documented example", "[config]") {
   CHECK(c.backends[1].weight == 3);
   CHECK(c.backends[2].name == "10.0.0.7:80");
   CHECK(c.backends[2].weight == 1);
-  CHECK(c.routing.strategy == "round_robin");
+  CHECK(c.routing.strategy == routing::StrategyKind::RoundRobin);
   CHECK(c.timeouts.client_header == 10s);
   CHECK(c.timeouts.client_idle == 60s);
   CHECK(c.timeouts.connect == 2s);
@@ -70,9 +70,9 @@ TEST_CASE("loader: the full documented example", "[config]") {
   CHECK(c.forwarding.trusted_proxies[0].contains(ip("10.1.2.3")));
   CHECK_FALSE(c.forwarding.trusted_proxies[0].contains(ip("11.1.2.3")));
   CHECK(c.forwarding.trusted_proxies[1].contains(ip("::1")));
-  CHECK(c.logging.level == "info");
+  CHECK(c.logging.level == LoggingConfig::Level::Info);
   CHECK(c.logging.access_log == "stdout");
-  CHECK(c.logging.format == "text");
+  CHECK(c.logging.format == LoggingConfig::Format::Text);
 }
 
 TEST_CASE("loader: non-default values land in the right fields", "[config]") {
@@ -113,9 +113,9 @@ TEST_CASE("loader: non-default values land in the right fields", "[config]") {
   CHECK(c.upstream.retries == 7);
   CHECK_FALSE(c.forwarding.x_forwarded_for);
   CHECK(c.forwarding.trusted_proxies.empty());
-  CHECK(c.logging.level == "off");
+  CHECK(c.logging.level == LoggingConfig::Level::Off);
   CHECK(c.logging.access_log == "/var/log/tether/access.log");
-  CHECK(c.logging.format == "json");
+  CHECK(c.logging.format == LoggingConfig::Format::Json);
 }
 
 TEST_CASE("loader: absent keys keep the documented defaults", "[config]") {
@@ -129,7 +129,7 @@ TEST_CASE("loader: absent keys keep the documented defaults", "[config]") {
   REQUIRE(c.backends.size() == 1);
   CHECK(c.backends[0].name == "127.0.0.1:9001");
   CHECK(c.backends[0].weight == 1);
-  CHECK(c.routing.strategy == "round_robin");
+  CHECK(c.routing.strategy == routing::StrategyKind::RoundRobin);
   CHECK(c.timeouts.client_header == defaults.timeouts.client_header);
   CHECK(c.timeouts.client_idle == defaults.timeouts.client_idle);
   CHECK(c.timeouts.connect == defaults.timeouts.connect);
@@ -142,9 +142,9 @@ TEST_CASE("loader: absent keys keep the documented defaults", "[config]") {
   CHECK(c.upstream.idle_timeout == 30s);
   CHECK(c.forwarding.x_forwarded_for);
   CHECK(c.forwarding.trusted_proxies.empty());
-  CHECK(c.logging.level == "info");
+  CHECK(c.logging.level == LoggingConfig::Level::Info);
   CHECK(c.logging.access_log == "stdout");
-  CHECK(c.logging.format == "text");
+  CHECK(c.logging.format == LoggingConfig::Format::Text);
 
   // Given empty sections, expect the same defaults (a section may be present but empty).
   const Config empty = loadOk("backends: [{address: 127.0.0.1:9001}]\ntimeouts: {}\nlimits: {}\n");

@@ -140,6 +140,50 @@ TEST_CASE("tether --check on a missing file exits 1", "[integration]") {
   CHECK_THAT(r.err, Catch::Contains("nope.yaml"));
 }
 
+// A jump config over `names`; `backends:` is on line 3.
+std::string jumpYaml(const std::vector<std::string>& names, const std::string& slots = "") {
+  std::string y = "listen: \"127.0.0.1:8080\"\nworkers: 1\nbackends:\n";
+  int port = 9001;
+  for (const auto& n : names) {
+    y += "  - {name: " + n + ", address: \"127.0.0.1:" + std::to_string(port++) + "\"}\n";
+  }
+  y += "routing:\n  strategy: jump\n";
+  if (!slots.empty()) y += "  jump: {slots: " + slots + "}\n";
+  return y;
+}
+
+TEST_CASE("tether --check NEW --against OLD refuses a reload that reshuffles jump slots",
+          "[integration]") {
+  // Given OLD with backends alpha, beta, gamma under jump and NEW without beta, expect exit 1 and
+  // NEW:3:1 naming gamma's move and the jump.slots line; NEW with that line, or NEW only
+  // appending a backend, exits 0 with "NEW: ok"; a broken OLD is reported as such.
+  TempDir dir;
+  const auto old_path = dir.write("old.yaml", jumpYaml({"alpha", "beta", "gamma"}));
+  const auto new_path = dir.write("new.yaml", jumpYaml({"alpha", "gamma"}));
+  auto r = runTether(dir, {"--check", new_path, "--against", old_path});
+  INFO(ChildProcess::describe(r.status) << "\nstdout: " << r.out << "\nstderr: " << r.err);
+  CHECK(ChildProcess::exitedWith(r.status, 1));
+  CHECK_THAT(r.err, Catch::StartsWith(new_path + ":3:1: backends: with strategy jump this "
+                                      "reload would move backend 'gamma' from slot 2 to slot 1"));
+  CHECK_THAT(r.err, Catch::Contains("set routing.jump.slots: [alpha, ~, gamma]\n"));
+  // The same file on its own is valid: only the comparison refuses it.
+  CHECK(ChildProcess::exitedWith(runTether(dir, {"--check", new_path}).status, 0));
+
+  dir.write("new.yaml", jumpYaml({"alpha", "gamma"}, "[alpha, ~, gamma]"));
+  r = runTether(dir, {"--check", new_path, "--against", old_path});
+  CHECK(ChildProcess::exitedWith(r.status, 0));
+  CHECK(r.out == new_path + ": ok\n");
+
+  dir.write("new.yaml", jumpYaml({"alpha", "beta", "gamma", "delta"}));
+  r = runTether(dir, {"--check", new_path, "--against", old_path});
+  CHECK(ChildProcess::exitedWith(r.status, 0));
+
+  const auto broken = dir.write("broken.yaml", "backends: []\n");
+  r = runTether(dir, {"--check", new_path, "--against", broken});
+  CHECK(ChildProcess::exitedWith(r.status, 1));
+  CHECK_THAT(r.err, Catch::StartsWith(broken + ":1:"));
+}
+
 TEST_CASE("tether with an unknown flag exits non-zero", "[integration]") {
   // Given a flag tether does not know, expect a non-zero exit (usage error).
   TempDir dir;

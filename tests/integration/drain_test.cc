@@ -35,7 +35,7 @@ FakeUpstream::Responder appResponder(const std::string& name, std::atomic<int>& 
 }
 
 void learnSessions(config::Config& cfg) {
-  cfg.routing.strategy = "ring";
+  cfg.routing.strategy = routing::StrategyKind::Ring;
   config::KeySourceConfig key;
   key.kind = config::KeySourceConfig::Kind::Cookie;
   key.name = "SID";

@@ -17,10 +17,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "config/config_loader.h"
+#include "tests/integration/reload_test_util.h"
 #include "tests/support/child_process.h"
 #include "tests/support/eventually.h"
-#include "tests/support/proxy_fixture.h"
 #include "tests/support/test_macros.h"
 
 #ifndef TETHER_BINARY
@@ -44,82 +43,6 @@ struct JoinAll {
     }
   }
 };
-
-struct YamlBackend {
-  std::string name;
-  uint16_t port = 0;
-  uint32_t weight = 1;
-};
-
-// tether's config as a file: the given backends on a ring keyed by X-Session with a stick table.
-std::string yaml(const std::vector<YamlBackend>& backends, uint16_t listen_port = 0,
-                 bool admin = true, uint32_t workers = 1, std::string level = "error") {
-  std::string y = "listen: [\"127.0.0.1:" + std::to_string(listen_port) + "\"]\n";
-  y += "workers: " + std::to_string(workers) + "\n";
-  y += "backends:\n";
-  for (const auto& b : backends) {
-    y += "  - name: " + b.name + "\n";
-    y += "    address: \"127.0.0.1:" + std::to_string(b.port) + "\"\n";
-    y += "    weight: " + std::to_string(b.weight) + "\n";
-  }
-  y += "routing:\n"
-       "  strategy: ring\n"
-       "  key:\n"
-       "    - header: X-Session\n"
-       "  stick_table: {}\n"
-       "timeouts:\n"
-       "  connect: 1s\n"
-       "  upstream_response: 3s\n"
-       "  client_idle: 5s\n"
-       "  graceful_shutdown: 1s\n";
-  if (admin) y += "admin:\n  listen: \"127.0.0.1:0\"\n";
-  y += "logging:\n"
-       "  level: " + level + "\n"
-       "  access_log: \"off\"\n";
-  return y;
-}
-
-config::Config loadFile(const std::string& path) {
-  auto loaded = config::loadConfigFile(path);
-  if (!loaded.ok()) {
-    for (const auto& e : loaded.errors()) UNSCOPED_INFO(e.toString());
-  }
-  REQUIRE(loaded.ok());
-  REQUIRE(loaded.config().source_path == path);
-  return std::move(loaded.config());
-}
-
-std::string visit(TestClient& c, const std::string& key) {
-  INFO("session " << key);
-  REQUIRE_COMPLETE(r, c, roundTrip(buildRequest("GET", "/page", {{"X-Session", key}})));
-  REQUIRE(r->status == 200);
-  return r->headers.get("X-Upstream").value_or("");
-}
-
-std::map<std::string, std::string> visitAll(TestClient& c, const std::string& prefix, int n) {
-  std::map<std::string, std::string> where;
-  for (int i = 0; i < n; ++i) {
-    const std::string k = prefix + std::to_string(i);
-    where[k] = visit(c, k);
-  }
-  return where;
-}
-
-int countOn(const std::map<std::string, std::string>& where, const std::string& backend) {
-  int n = 0;
-  for (const auto& [k, b] : where) n += b == backend ? 1 : 0;
-  return n;
-}
-
-// POST /reload; REQUIREs `status` and returns the JSON answer.
-Json reload(const ProxyFixture& proxy, int status) {
-  auto r = proxy.adminPost("/reload");
-  INFO("POST /reload -> " << r.status << " " << r.body);
-  REQUIRE(r.status == status);
-  auto j = Json::parse(r.body);
-  REQUIRE(j);
-  return std::move(*j);
-}
 
 TEST_CASE("Reload: a broken file is refused with positioned errors and the old config keeps serving",
           "[integration][reload]") {
@@ -245,11 +168,11 @@ TEST_CASE("Reload changing logging.level applies it at once, with no restart war
   const auto path = dir.write("tether.yaml", yaml({{"a", a.port()}}));
   ProxyFixture proxy(loadFile(path));
   spdlog::set_level(spdlog::level::err);  // what main() does with the first file
-  dir.write("tether.yaml", yaml({{"a", a.port()}}, 0, true, 1, "debug"));
+  dir.write("tether.yaml", yaml({{"a", a.port()}}, 0, true, 1, kRingRouting, "debug"));
   const Json ok = reload(proxy, 200);
   CHECK(ok["warnings"].size() == 0);
   CHECK(spdlog::get_level() == spdlog::level::debug);
-  dir.write("tether.yaml", yaml({{"a", a.port()}}, 0, true, 1, "warn"));
+  dir.write("tether.yaml", yaml({{"a", a.port()}}, 0, true, 1, kRingRouting, "warn"));
   reload(proxy, 200);
   CHECK(spdlog::get_level() == spdlog::level::warn);
   spdlog::set_level(spdlog::level::info);

@@ -31,9 +31,9 @@ config::KeySourceConfig source(Kind kind, std::string name) {
 config::Config sessionConfig(std::initializer_list<const FakeUpstream*> upstreams,
                              const std::string& persist) {
   auto cfg = ProxyFixture::configFor(upstreams);
-  cfg.routing.strategy = "ring";
+  cfg.routing.strategy = routing::StrategyKind::Ring;
   cfg.routing.key = {source(Kind::Cookie, "JSESSIONID")};
-  cfg.routing.on_missing_key = "round_robin";
+  cfg.routing.on_missing_key = config::RoutingConfig::OnMissingKey::RoundRobin;
   cfg.routing.stick_table.enabled = true;
   cfg.routing.stick_table.persist = persist;
   cfg.routing.learn_cookie = "JSESSIONID";

@@ -13,7 +13,7 @@ namespace {
 config::Config twoBackendsOneRefusing(FakeUpstream& good, uint16_t refused_port, uint32_t retries) {
   auto cfg = ProxyFixture::makeConfig(
       {ProxyFixture::backendAt("dead", refused_port), ProxyFixture::backend(good)});
-  ProxyFixture::stickByHeader(cfg, "X-Session-Id", "rendezvous");
+  ProxyFixture::stickByHeader(cfg, "X-Session-Id", routing::StrategyKind::Rendezvous);
   cfg.upstream.retries = retries;
   return cfg;
 }

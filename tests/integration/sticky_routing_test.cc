@@ -50,7 +50,7 @@ TEST_CASE("Sticky: one session cookie always reaches one backend; sessions sprea
   // on one upstream, and 200 distinct SIDs landing on every upstream.
   FakeUpstream a("a"), b("b"), c("c"), d("d");
   auto cfg = ProxyFixture::configFor({&a, &b, &c, &d});
-  cfg.routing.strategy = "ring";
+  cfg.routing.strategy = routing::StrategyKind::Ring;
   cfg.routing.key = {source(Kind::Cookie, "SID")};
   ProxyFixture proxy(cfg);
   TestClient client = proxy.connect();
@@ -74,7 +74,7 @@ TEST_CASE("Sticky: the affinity cookie binds a keyless client and a tampered one
     up->setBehavior(be);
   }
   auto cfg = ProxyFixture::configFor({&a, &b, &c});
-  cfg.routing.strategy = "rendezvous";
+  cfg.routing.strategy = routing::StrategyKind::Rendezvous;
   cfg.routing.affinity_cookie = affinityCookie();
   ProxyFixture proxy(cfg);
   TestClient client = proxy.connect();
@@ -103,7 +103,7 @@ TEST_CASE("Sticky: a failed backend's sessions move, and stay moved when it reco
   // sessions reach it again.
   FakeUpstream a("a"), b("b"), c("c");
   auto cfg = ProxyFixture::configFor({&a, &b, &c});
-  cfg.routing.strategy = "maglev";
+  cfg.routing.strategy = routing::StrategyKind::Maglev;
   cfg.routing.key = {source(Kind::Header, "X-Session-Id")};
   cfg.routing.stick_table.enabled = true;
   ProxyFixture proxy(cfg);
@@ -138,9 +138,9 @@ TEST_CASE("Sticky: a binding is learned from the application's Set-Cookie and dr
   // carrying v (whatever the hash says), and its logout (Max-Age=0) to drop the binding.
   FakeUpstream a("a"), b("b"), c("c");
   auto cfg = ProxyFixture::configFor({&a, &b, &c});
-  cfg.routing.strategy = "ring";
+  cfg.routing.strategy = routing::StrategyKind::Ring;
   cfg.routing.key = {source(Kind::Cookie, "JSESSIONID")};
-  cfg.routing.on_missing_key = "round_robin";
+  cfg.routing.on_missing_key = config::RoutingConfig::OnMissingKey::RoundRobin;
   cfg.routing.stick_table.enabled = true;
   cfg.routing.learn_cookie = "JSESSIONID";
   ProxyFixture proxy(cfg);
@@ -169,7 +169,7 @@ TEST_CASE("Sticky: bounded loads keep every backend under the cap", "[integratio
   // more than ceil(1.25 * 200 / 4) = 63 of them.
   FakeUpstream a("a"), b("b"), c("c"), d("d");
   auto cfg = ProxyFixture::configFor({&a, &b, &c, &d});
-  cfg.routing.strategy = "ring";
+  cfg.routing.strategy = routing::StrategyKind::Ring;
   cfg.routing.key = {source(Kind::Query, "sid")};
   cfg.routing.balance_factor = 1.25;
   cfg.routing.stick_table.enabled = true;
@@ -186,9 +186,9 @@ TEST_CASE("Sticky: bounded loads keep every backend under the cap", "[integratio
 TEST_CASE("Sticky: on_missing_key reject answers 400 and forwards nothing", "[integration]") {
   FakeUpstream a("a");
   auto cfg = ProxyFixture::configFor({&a});
-  cfg.routing.strategy = "ring";
+  cfg.routing.strategy = routing::StrategyKind::Ring;
   cfg.routing.key = {source(Kind::Header, "X-Session-Id")};
-  cfg.routing.on_missing_key = "reject";
+  cfg.routing.on_missing_key = config::RoutingConfig::OnMissingKey::Reject;
   ProxyFixture proxy(cfg);
   TestClient client = proxy.connect();
   auto r = client.roundTrip(buildRequest("GET", "/"));

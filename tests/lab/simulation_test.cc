@@ -15,6 +15,7 @@ namespace tether::lab {
 namespace {
 
 using testing::addSession;
+using Kind = routing::StrategyKind;
 
 EventSpec event(EventKind kind, Micros at, const std::string& backend = "") {
   EventSpec e;
@@ -33,12 +34,12 @@ RunResult simulate(const Scenario& s, const WorkloadPlan& plan, LabConfig config
 }
 
 // The backend (index in `names`) a strategy places `value` on with every backend up.
-uint32_t placementOf(const std::string& strategy, const std::vector<std::string>& names,
+uint32_t placementOf(Kind strategy, const std::vector<std::string>& names,
                      const std::string& value) {
   routing::BackendList list;
   for (const auto& n : names) list.push_back({n, "192.0.2.1", 1, 1});
   routing::StrategyOptions so;
-  so.name = strategy;
+  so.kind = strategy;
   const auto s = routing::makeStrategy(so, list);
   routing::KeyPolicy keys({routing::KeySource{}}, 0);
   routing::BackendId first = routing::kNoBackend;
@@ -63,13 +64,13 @@ TEST_CASE("sessions broken: a crash and a recovery, counted by hand", "[lab]") {
   for (uint64_t sid = 1; sid <= 20; ++sid) {
     const double d = 0.01 * static_cast<double>(sid);
     addSession(plan, sid, {10 + d, 70 + d, 130 + d}, {0x40000000u + static_cast<uint32_t>(sid)});
-    on_app1 += placementOf("ring", {"app1", "app2"}, sessionIdText(sid)) == 0;
+    on_app1 += placementOf(Kind::Ring, {"app1", "app2"}, sessionIdText(sid)) == 0;
   }
   testing::sortPlan(plan);
   REQUIRE(on_app1 > 0);
   REQUIRE(on_app1 < 20);
 
-  const RunResult none = simulate(s, plan, {"ring", Binding::None, 0});
+  const RunResult none = simulate(s, plan, {Kind::Ring, Binding::None, 0});
   CHECK(none.sessions == 20);
   CHECK(none.requests == 60);
   CHECK(none.broken == 2 * on_app1);
@@ -88,7 +89,7 @@ TEST_CASE("sessions broken: a crash and a recovery, counted by hand", "[lab]") {
   CHECK(none.windows[1].movedFactor(true) == Approx(1.0).margin(0.1));
 
   for (Binding b : {Binding::Cookie, Binding::Table, Binding::CookieTable}) {
-    const RunResult bound = simulate(s, plan, {"ring", b, 0});
+    const RunResult bound = simulate(s, plan, {Kind::Ring, b, 0});
     INFO(bindingName(b));
     CHECK(bound.broken == on_app1);
     CHECK(bound.broken_lost == on_app1);
@@ -102,10 +103,10 @@ TEST_CASE("sessions broken: round robin without a binding breaks every other req
   Scenario s = testing::tinyScenario(2, 10 * kMinute);
   WorkloadPlan plan;
   addSession(plan, 77, {1, 2, 3, 4, 5}, {0x40000001u});
-  CHECK(simulate(s, plan, {"round_robin", Binding::None, 0}).broken == 4);
-  CHECK(simulate(s, plan, {"round_robin", Binding::None, 0}).broken_moved == 4);
-  CHECK(simulate(s, plan, {"round_robin", Binding::Cookie, 0}).broken == 0);
-  CHECK(simulate(s, plan, {"ring", Binding::None, 0}).broken == 0);
+  CHECK(simulate(s, plan, {Kind::RoundRobin, Binding::None, 0}).broken == 4);
+  CHECK(simulate(s, plan, {Kind::RoundRobin, Binding::None, 0}).broken_moved == 4);
+  CHECK(simulate(s, plan, {Kind::RoundRobin, Binding::Cookie, 0}).broken == 0);
+  CHECK(simulate(s, plan, {Kind::Ring, Binding::None, 0}).broken == 0);
 }
 
 TEST_CASE("ip_hash_modulo breaks a mobile session when its address changes", "[lab]") {
@@ -115,18 +116,18 @@ TEST_CASE("ip_hash_modulo breaks a mobile session when its address changes", "[l
   const std::vector<std::string> names = {"app1", "app2"};
   const uint32_t first_ip = 0x80000001u;
   uint32_t second_ip = first_ip + 1;
-  while (placementOf("ip_hash_modulo", names, ipText(second_ip)) ==
-         placementOf("ip_hash_modulo", names, ipText(first_ip))) {
+  while (placementOf(Kind::IpHashModulo, names, ipText(second_ip)) ==
+         placementOf(Kind::IpHashModulo, names, ipText(first_ip))) {
     ++second_ip;
   }
   Scenario s = testing::tinyScenario(2, 10 * kMinute);
   WorkloadPlan plan;
   addSession(plan, 5, {1, 2, 3}, {first_ip, second_ip, second_ip}, ClientKind::Mobile);
-  CHECK(simulate(s, plan, {"ip_hash_modulo", Binding::Table, 0}).broken_moved == 1);
-  CHECK(simulate(s, plan, {"ip_hash_modulo", Binding::None, 0}).broken_moved == 1);
-  CHECK(simulate(s, plan, {"ip_hash_modulo", Binding::Cookie, 0}).broken == 0);
-  CHECK(simulate(s, plan, {"ring", Binding::Table, 0}).broken == 0);
-  CHECK(simulate(s, plan, {"ring", Binding::None, 0}).broken == 0);
+  CHECK(simulate(s, plan, {Kind::IpHashModulo, Binding::Table, 0}).broken_moved == 1);
+  CHECK(simulate(s, plan, {Kind::IpHashModulo, Binding::None, 0}).broken_moved == 1);
+  CHECK(simulate(s, plan, {Kind::IpHashModulo, Binding::Cookie, 0}).broken == 0);
+  CHECK(simulate(s, plan, {Kind::Ring, Binding::Table, 0}).broken == 0);
+  CHECK(simulate(s, plan, {Kind::Ring, Binding::None, 0}).broken == 0);
 }
 
 TEST_CASE("a drain keeps bound sessions until they end, no drain loses them", "[lab]") {
@@ -142,16 +143,16 @@ TEST_CASE("a drain keeps bound sessions until they end, no drain loses them", "[
   for (uint64_t sid = 1; sid <= 30; ++sid) {
     const double d = 0.01 * static_cast<double>(sid);
     addSession(plan, sid, {10 + d, 100 + d, 200 + d}, {0x40000000u + static_cast<uint32_t>(sid)});
-    on_app3 += placementOf("ring", {"app1", "app2", "app3"}, sessionIdText(sid)) == 2;
+    on_app3 += placementOf(Kind::Ring, {"app1", "app2", "app3"}, sessionIdText(sid)) == 2;
   }
   testing::sortPlan(plan);
   REQUIRE(on_app3 > 0);
-  const RunResult drained = simulate(s, plan, {"ring", Binding::Cookie, 0});
+  const RunResult drained = simulate(s, plan, {Kind::Ring, Binding::Cookie, 0});
   CHECK(drained.broken == 0);
   CHECK(drained.windows[1].finished >= 200 * kSecond);  // removed once its last session ended
   CHECK(drained.windows[1].finished <= 202 * kSecond);
   s.events[0].drain = false;
-  const RunResult cut = simulate(s, plan, {"ring", Binding::Cookie, 0});
+  const RunResult cut = simulate(s, plan, {Kind::Ring, Binding::Cookie, 0});
   CHECK(cut.broken == on_app3);
   CHECK(cut.broken_lost == on_app3);
 }
@@ -207,10 +208,10 @@ TEST_CASE("the lab shows what it exists to show", "[lab]") {
   // bounded loads without a binding keep moving sessions.
   const Scenario s = testing::loadChecked("smoke.yaml");
   const WorkloadPlan plan = buildPlan(s);
-  const RunResult ip = simulate(s, plan, {"ip_hash_modulo", Binding::Table, 0});
-  const RunResult ring = simulate(s, plan, {"ring", Binding::Table, 0});
-  const RunResult ring_none = simulate(s, plan, {"ring", Binding::None, 0});
-  const RunResult ring_none_bounded = simulate(s, plan, {"ring", Binding::None, 1.25});
+  const RunResult ip = simulate(s, plan, {Kind::IpHashModulo, Binding::Table, 0});
+  const RunResult ring = simulate(s, plan, {Kind::Ring, Binding::Table, 0});
+  const RunResult ring_none = simulate(s, plan, {Kind::Ring, Binding::None, 0});
+  const RunResult ring_none_bounded = simulate(s, plan, {Kind::Ring, Binding::None, 1.25});
   CHECK(ip.windows[0].broken_moved > 0);
   CHECK(ring.windows[0].broken == 0);
   CHECK(ip.sessions_load.steady > ring.sessions_load.steady + 0.1);

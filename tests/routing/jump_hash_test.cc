@@ -95,6 +95,39 @@ TEST_CASE("jump: slots name backends, not positions", "[routing]") {
   CHECK(sameChoicesByName(JumpHash(list, slots), list, JumpHash(shuffled, slots), shuffled));
 }
 
+TEST_CASE("jump slot lists: a leaving backend leaves a tombstone, a joining one fills it",
+          "[routing]") {
+  // Given app1..app3, expect: removing app2 tombstones its slot in place; removing the last
+  // backend drops its slot and any tombstones it leaves at the end; adding reuses the first
+  // tombstone, else appends; removing a name not listed changes nothing.
+  std::vector<std::string> slots{"app1", "app2", "app3"};
+  removeJumpSlot(slots, "app2");
+  CHECK(slots == std::vector<std::string>{"app1", "", "app3"});
+  removeJumpSlot(slots, "nope");
+  CHECK(slots == std::vector<std::string>{"app1", "", "app3"});
+  addJumpSlot(slots, "app4");
+  CHECK(slots == std::vector<std::string>{"app1", "app4", "app3"});
+  addJumpSlot(slots, "app5");
+  CHECK(slots == std::vector<std::string>{"app1", "app4", "app3", "app5"});
+  removeJumpSlot(slots, "app3");
+  removeJumpSlot(slots, "app5");
+  CHECK(slots == std::vector<std::string>{"app1", "app4"});
+  removeJumpSlot(slots, "app1");
+  removeJumpSlot(slots, "app4");
+  CHECK(slots.empty());
+}
+
+TEST_CASE("jump slot lists: keeping them moves only the removed backend's keys", "[routing]") {
+  // Given app1..app5 and app2 removed by removeJumpSlot, expect exactly app2's keys to move.
+  const auto five = apps(5);
+  std::vector<std::string> slots{"app1", "app2", "app3", "app4", "app5"};
+  removeJumpSlot(slots, "app2");
+  const auto four = makeBackends({"app1", "app3", "app4", "app5"});
+  const auto m = compareChoices(JumpHash(five, {}), five, JumpHash(four, slots), four, "app2",
+                                false);
+  CHECK(m.moved == m.moved_expected);
+}
+
 TEST_CASE("jump: no backends picks nothing", "[routing]") {
   // Given an empty list (and slots naming nobody), expect zero candidates.
   BackendId out[4];

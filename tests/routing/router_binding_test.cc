@@ -16,6 +16,7 @@
 
 #include "routing/router.h"
 #include "routing/strategy_factory.h"
+#include "tests/routing/strategy_test_util.h"
 
 namespace tether::routing {
 namespace {
@@ -82,7 +83,7 @@ Router makeRouter(RouterOptions options, const std::vector<std::string>& names =
                   const std::string& strategy = "ring", std::vector<std::string> jump_slots = {}) {
   BackendList list = named(names);
   StrategyOptions so;
-  so.name = strategy;
+  so.kind = testing::strategyKind(strategy);
   so.maglev_table_size = 251;
   so.jump_slots = std::move(jump_slots);
   auto s = makeStrategy(so, list);

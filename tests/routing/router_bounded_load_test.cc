@@ -13,6 +13,7 @@
 
 #include "routing/router.h"
 #include "routing/strategy_factory.h"
+#include "tests/routing/strategy_test_util.h"
 
 namespace tether::routing {
 namespace {
@@ -72,7 +73,7 @@ Router makeRouter(const std::string& strategy, RouterOptions options = boundedOp
                   uint32_t n = kBackends, uint32_t ring_points = 160) {
   BackendList list = backends(n);
   StrategyOptions so;
-  so.name = strategy;
+  so.kind = testing::strategyKind(strategy);
   so.ring_points_per_weight = ring_points;
   // A small prime keeps the maglev build cheap under ASan; the cap does not depend on it.
   so.maglev_table_size = 251;
@@ -336,7 +337,7 @@ TEST_CASE("bounded loads scale each backend's cap by its weight", "[routing]") {
   BackendList list = backends(4);
   list[0].weight = 3;
   StrategyOptions so;
-  so.name = "ring";
+  so.kind = StrategyKind::Ring;
   auto s = makeStrategy(so, list);
   REQUIRE(s);
   RouterOptions o;

@@ -59,7 +59,7 @@ Router makeRouter(RouterOptions options, double balance = 0) {
   BackendList list;
   for (int i = 0; i < 4; ++i) list.push_back({"app" + std::to_string(i), "127.0.0.1", uint16_t(9000 + i), 1});
   StrategyOptions so;
-  so.name = "ring";
+  so.kind = StrategyKind::Ring;
   auto s = makeStrategy(so, list);
   REQUIRE(s);
   options.balance_factor = balance;

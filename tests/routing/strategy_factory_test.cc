@@ -1,5 +1,5 @@
-// makeStrategy / strategyNames: every advertised name builds, knobs reach the strategy, unknown
-// names are refused with nullptr.
+// makeStrategy / StrategyKind: every kind builds the strategy of its name, knobs reach the
+// strategy, and names parse exactly (no case folding, no guessing).
 
 #include <catch2/catch.hpp>
 
@@ -16,14 +16,18 @@ namespace {
 using namespace testing;
 
 TEST_CASE("strategy factory: every name builds its strategy", "[routing]") {
-  // Given each name of strategyNames(), expect a strategy reporting that name, with the backend
-  // count, and zero candidates for an empty backend list.
+  // Given each name of strategyNames(), expect its kind to build a strategy reporting that name,
+  // with the backend count, and zero candidates for an empty backend list.
   const auto names = strategyNames();
   CHECK(names.size() == 8);
+  CHECK(names.front() == "round_robin");  // the default leads "expected one of: ..." lists
   const auto list = apps(3);
   for (const auto name : names) {
+    INFO(name);
     StrategyOptions options;
-    options.name = std::string(name);
+    REQUIRE(parseStrategy(name).has_value());
+    options.kind = *parseStrategy(name);
+    CHECK(strategyName(options.kind) == name);
     const auto s = makeStrategy(options, list);
     REQUIRE(s != nullptr);
     CHECK(s->name() == name);
@@ -36,15 +40,12 @@ TEST_CASE("strategy factory: every name builds its strategy", "[routing]") {
   }
 }
 
-TEST_CASE("strategy factory: unknown names return nullptr", "[routing]") {
-  // Given a misspelt or empty name, expect nullptr (config/ reports it; we never guess).
-  StrategyOptions options;
-  options.name = "consistent";
-  CHECK(makeStrategy(options, apps(3)) == nullptr);
-  options.name = "";
-  CHECK(makeStrategy(options, apps(3)) == nullptr);
-  options.name = "Ring";
-  CHECK(makeStrategy(options, apps(3)) == nullptr);
+TEST_CASE("strategy names: unknown names parse to nothing", "[routing]") {
+  // Given a misspelt, empty or differently cased name, expect nullopt (config/ reports it; we
+  // never guess).
+  CHECK_FALSE(parseStrategy("consistent").has_value());
+  CHECK_FALSE(parseStrategy("").has_value());
+  CHECK_FALSE(parseStrategy("Ring").has_value());
 }
 
 TEST_CASE("strategy factory: knobs reach the strategy", "[routing]") {
@@ -56,21 +57,21 @@ TEST_CASE("strategy factory: knobs reach the strategy", "[routing]") {
   options.jump_slots = {"app1", "", "app3"};
   const auto list = apps(3);
 
-  options.name = "ring";
+  options.kind = StrategyKind::Ring;
   const auto ring = makeStrategy(options, list);
   CHECK(dynamic_cast<const RingHash&>(*ring).pointCount() == 30);
-  options.name = "maglev";
+  options.kind = StrategyKind::Maglev;
   const auto maglev = makeStrategy(options, list);
   CHECK(dynamic_cast<const Maglev&>(*maglev).tableSize() == 1009);
-  options.name = "multiprobe";
+  options.kind = StrategyKind::MultiProbe;
   const auto mp = makeStrategy(options, list);
   CHECK(dynamic_cast<const MultiProbe&>(*mp).probes() == 5);
-  options.name = "jump";
+  options.kind = StrategyKind::Jump;
   const auto jump = makeStrategy(options, list);
   CHECK(dynamic_cast<const JumpHash&>(*jump).slots() ==
         std::vector<BackendId>{0, kNoBackend, 2});
   // The seed changes hashed strategies' choices.
-  options.name = "rendezvous";
+  options.kind = StrategyKind::Rendezvous;
   const auto a = makeStrategy(options, list);
   options.seed = 99;
   const auto b = makeStrategy(options, list);

@@ -11,8 +11,17 @@
 
 #include "routing/hash.h"
 #include "routing/strategy.h"
+#include "routing/strategy_kind.h"
 
 namespace tether::routing::testing {
+
+// The kind a test names by string (GENERATE over names reads better than over enumerators).
+inline StrategyKind strategyKind(std::string_view name) {
+  const auto kind = parseStrategy(name);
+  INFO("strategy '" << name << "'");
+  REQUIRE(kind.has_value());
+  return *kind;
+}
 
 // 100 000 keys: enough that a 1/5 share has a standard error of ~0.6% (relative), and fast under
 // Debug+ASan because nothing allocates per key.

@@ -21,14 +21,14 @@ config::Config ProxyFixture::makeConfig(std::vector<config::BackendConfig> backe
   cfg.listen = {{"127.0.0.1", 0}};
   cfg.workers = 1;
   cfg.backends = std::move(backends);
-  cfg.routing.strategy = "round_robin";
+  cfg.routing.strategy = routing::StrategyKind::RoundRobin;
   cfg.timeouts.connect = kConnectTimeout;
   cfg.timeouts.upstream_response = kUpstreamResponseTimeout;
   cfg.timeouts.client_header = kClientHeaderTimeout;
   cfg.timeouts.client_idle = kClientIdleTimeout;
   cfg.timeouts.graceful_shutdown = kGracefulShutdown;
   cfg.logging.access_log = "off";
-  cfg.logging.level = "error";
+  cfg.logging.level = config::LoggingConfig::Level::Error;
   return cfg;
 }
 
@@ -63,8 +63,9 @@ ProxyFixture::~ProxyFixture() {
   }
 }
 
-void ProxyFixture::stickByHeader(config::Config& config, std::string header, std::string strategy) {
-  config.routing.strategy = std::move(strategy);
+void ProxyFixture::stickByHeader(config::Config& config, std::string header,
+                                 routing::StrategyKind strategy) {
+  config.routing.strategy = strategy;
   config::KeySourceConfig key;
   key.kind = config::KeySourceConfig::Kind::Header;
   key.name = std::move(header);

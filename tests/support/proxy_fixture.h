@@ -57,7 +57,7 @@ public:
   // Sticky routing for tests: `strategy` placement keyed by the request header `header`, with
   // bindings in the stick table.
   static void stickByHeader(config::Config& config, std::string header,
-                            std::string strategy = "ring");
+                            routing::StrategyKind strategy = routing::StrategyKind::Ring);
 
   // Starts tether; REQUIREs that start() succeeded and bound a port.
   explicit ProxyFixture(config::Config config);

@@ -1,18 +1,25 @@
 #pragma once
-// FieldReader: typed reads of yaml-cpp nodes with positioned, path-named errors. Internal to
-// config/ (it exposes yaml-cpp types); only config_loader.cc uses it.
+// FieldReader: typed reads of yaml-cpp nodes with positioned, path-named errors, for any YAML file
+// that wants tether's error style ("FILE:LINE:COL: path: message", every mistake of a file in one
+// run, unknown keys refused). The config loader reads tether's config with it; tools read their
+// own files with it (the affinity lab's scenarios), so they speak tether's duration syntax and
+// report problems the way `tether --check` does. It exposes yaml-cpp types, which is acceptable
+// for tools; the proxy itself only ever sees a loaded Config.
 //
-// Split from the loader so the schema (which keys exist, what each one means) reads as one table
-// in config_loader.cc, while the mechanics every key shares live here: shape checks, unknown and
-// duplicate keys, "where to point" for implicit nulls, and 0-based marks turned 1-based. Nothing
-// here throws on bad content; every problem becomes a ConfigError and the walk goes on.
-// Single-threaded: one FieldReader per load.
+// The mechanics every key shares live here: shape checks, unknown and duplicate keys, "where to
+// point" for implicit nulls, and 0-based marks turned 1-based; which keys exist is the caller's
+// table of rules. Nothing here throws on bad content (yaml-cpp may still throw while parsing: the
+// caller catches that); every problem becomes a ConfigError and the walk goes on.
+// Single-threaded: one FieldReader per file read.
 
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,12 +57,14 @@ struct KeyRule {
 class FieldReader {
 public:
   explicit FieldReader(std::string file) : file_(std::move(file)) {}
+  virtual ~FieldReader() = default;
 
   // `at` is yaml-cpp's 0-based mark; a null mark becomes 0:0.
   void error(const YAML::Mark& at, std::string message);
   // "PATH: message" at the field's mark.
   void error(const Field& f, const std::string& message);
   bool failed() const { return !errors_.empty(); }
+  const std::string& file() const { return file_; }
   // Errors so far: compare before and after a read to learn whether that read failed.
   size_t errorCount() const { return errors_.size(); }
   ConfigErrors take() { return std::move(errors_); }
@@ -63,27 +72,36 @@ public:
   // Runs the rule for each key of the map `f`; unknown and duplicate keys are errors. Returns
   // the keys seen, so callers can report missing required ones.
   std::set<std::string> readMap(const Field& f, const std::vector<KeyRule>& rules);
+  // Reports each of `required` missing from `seen` (what readMap returned), at the map.
+  void requireKeys(const Field& f, const std::set<std::string>& seen,
+                   std::initializer_list<std::string_view> required);
   // True when `f` is a scalar; otherwise reports "expected <expected>, got ...".
   bool expectScalar(const Field& f, const std::string& expected);
 
   // Each reader leaves `out` untouched on error.
+  void readString(const Field& f, std::string& out);
   void readDuration(const Field& f, Duration& out);
+  // A duration, or 0 ("0", "0s", ...) for keys where zero means "none".
+  void readDurationOrZero(const Field& f, Duration& out);
   void readUnsigned(const Field& f, uint64_t min, uint64_t max, uint64_t& out);
   void readUnsigned(const Field& f, uint32_t min, uint32_t max, uint32_t& out);
   void readBool(const Field& f, bool& out);
   void readChoice(const Field& f, const std::vector<std::string_view>& choices, std::string& out);
-  // readChoice into an enum whose enumerators are 0, 1, 2, ... in the order of `names` (the
-  // config_model.h enums are declared that way so this mapping is the order of the list).
+  // One of `names` into an enum whose enumerators are 0, 1, 2, ... in the order of `names` (the
+  // name tables beside the config_model.h enums are declared that way).
   template <class Enum>
-  void readEnum(const Field& f, const std::vector<std::string_view>& names, Enum& out) {
-    std::string chosen;
-    readChoice(f, names, chosen);
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (!chosen.empty() && names[i] == chosen) out = static_cast<Enum>(i);
-    }
+  void readEnum(const Field& f, std::span<const std::string_view> names, Enum& out) {
+    if (auto i = readChoiceIndex(f, names)) out = static_cast<Enum>(*i);
   }
+  // The position in `choices` of the field's value; nullopt (and an error) when it is not one.
+  std::optional<size_t> readChoiceIndex(const Field& f, std::span<const std::string_view> choices);
   // A list of CIDRs or bare addresses ("trusted_proxies"); each bad one is an error at its item.
   void readNetworks(const Field& f, std::vector<routing::Cidr>& out);
+
+protected:
+  // Called by readMap before it reads the map `f` with `rules`. A reader whose schema is also
+  // written down elsewhere (tether's config: config_keys.h) checks here that the two agree.
+  virtual void checkRules(const Field& f, const std::vector<KeyRule>& rules) {}
 
 private:
   std::string file_;

@@ -1,6 +1,6 @@
-// FieldReader (see yaml_fields.h): shape checks and typed reads shared by every key of the schema.
+// FieldReader (see field_reader.h): shape checks and typed reads shared by every key of a schema.
 
-#include "config/yaml_fields.h"
+#include "config/field_reader.h"
 
 #include <algorithm>
 #include <map>
@@ -52,6 +52,7 @@ void FieldReader::error(const Field& f, const std::string& message) {
 // whether a reader iterates or looks up.
 std::set<std::string> FieldReader::readMap(const Field& f, const std::vector<KeyRule>& rules) {
   std::set<std::string> seen;
+  checkRules(f, rules);
   if (!f.node.IsMap()) {
     error(f, "expected a map, got " + describeNode(f.node));
     return seen;
@@ -88,15 +89,34 @@ std::set<std::string> FieldReader::readMap(const Field& f, const std::vector<Key
   return seen;
 }
 
+void FieldReader::requireKeys(const Field& f, const std::set<std::string>& seen,
+                              std::initializer_list<std::string_view> required) {
+  if (!f.node.IsMap()) return;  // readMap said so already
+  for (auto key : required) {
+    if (!seen.count(std::string(key))) error(f, "missing required key '" + std::string(key) + "'");
+  }
+}
+
 bool FieldReader::expectScalar(const Field& f, const std::string& expected) {
   if (f.node.IsScalar()) return true;
   error(f, "expected " + expected + ", got " + describeNode(f.node));
   return false;
 }
 
+void FieldReader::readString(const Field& f, std::string& out) {
+  if (expectScalar(f, "text")) out = f.node.Scalar();
+}
+
 void FieldReader::readDuration(const Field& f, Duration& out) {
   if (!expectScalar(f, "a duration such as 250ms, 10s, 2m or 1h")) return;
   const auto r = parseDuration(f.node.Scalar());
+  if (r.ok()) out = *r.value;
+  else error(f, r.error);
+}
+
+void FieldReader::readDurationOrZero(const Field& f, Duration& out) {
+  if (!expectScalar(f, "a duration such as 30s, or 0s for none")) return;
+  const auto r = parseDurationOrZero(f.node.Scalar());
   if (r.ok()) out = *r.value;
   else error(f, r.error);
 }
@@ -125,13 +145,17 @@ void FieldReader::readBool(const Field& f, bool& out) {
 
 void FieldReader::readChoice(const Field& f, const std::vector<std::string_view>& choices,
                              std::string& out) {
-  if (!expectScalar(f, "one of: " + joinNames(choices))) return;
+  if (auto i = readChoiceIndex(f, choices)) out = choices[*i];
+}
+
+std::optional<size_t> FieldReader::readChoiceIndex(const Field& f,
+                                                   std::span<const std::string_view> choices) {
+  if (!expectScalar(f, "one of: " + joinNames(choices))) return std::nullopt;
   const std::string& v = f.node.Scalar();
-  if (std::find(choices.begin(), choices.end(), v) != choices.end()) {
-    out = v;
-  } else {
-    error(f, "invalid value '" + v + "' (expected one of: " + joinNames(choices) + ")");
-  }
+  const auto it = std::find(choices.begin(), choices.end(), v);
+  if (it != choices.end()) return static_cast<size_t>(it - choices.begin());
+  error(f, "invalid value '" + v + "' (expected one of: " + joinNames(choices) + ")");
+  return std::nullopt;
 }
 
 void FieldReader::readNetworks(const Field& f, std::vector<routing::Cidr>& out) {

@@ -165,6 +165,8 @@ TEST_CASE("Transport lingering close: a peer that never reads is dropped after t
   for (int i = 0; i < 100 && !peer->closed(); ++i) uv_run(&l.loop, UV_RUN_ONCE);
   CHECK(peer->closed());
   CHECK_FALSE(peer->writeShutdown());
+  l.run();  // the close callbacks: the handler hears of it while it still exists
+  CHECK(r.events == std::vector<std::string>{"closed"});
 }
 
 TEST_CASE("Transport: a handler may close from inside a data event", "[proxy][transport]") {

@@ -2,7 +2,7 @@
 // BackendRecord: everything tether learns about one backend while it runs — the operator's
 // wish (ready / drain / maintenance), active probe health, passive ejection, slow start, drain
 // progress and traffic counters. Keyed by backend NAME and shared by every generation that has
-// that name, so a reload carries all of it over (style.md §4.5: identity is the name, never the
+// that name, so a reload carries all of it over (identity is the backend name, never the
 // index); a backend removed from the config takes its record with it.
 //
 // Threads: the request path reads state()/slowStartSinceMs() (relaxed atomics, no lock) and

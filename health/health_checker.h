@@ -100,7 +100,8 @@ private:
   // Removed sessions whose handles are still closing, keyed by address.
   std::unordered_map<ProbeSession*, std::unique_ptr<ProbeSession>> closing_sessions_;
   // Never started: it exists so that close() always has a close callback to finish from, even
-  // with no sessions, and `done` never runs inside close() (style.md §4.9.5).
+  // with no sessions, and `done` never runs inside close() (a callback never runs inside the
+  // call that caused it).
   uv_timer_t marker_;
   bool marker_closed_ = false;
   bool closing_ = false;

@@ -103,7 +103,7 @@ void HttpProbe::onWrite(uv_write_t* req, int status) noexcept {
 void HttpProbe::onAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) noexcept {
   auto* self = static_cast<HttpProbe*>(static_cast<Probe*>(handle->data));
   // judge() finishes the probe when the buffer fills, so there is always room here; a zero-size
-  // buffer would come back as UV_ENOBUFS and be reported as a read error (§4.9.4).
+  // buffer would come back as UV_ENOBUFS and be reported as a read error.
   buf->base = self->in_.data() + self->in_len_;
   buf->len = self->in_.size() - self->in_len_;
 }

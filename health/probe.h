@@ -6,13 +6,13 @@
 // timeout that covers connect and answer. What "answer" means is the subclass's business:
 // TcpProbe is done once connected, HttpProbe sends a GET and reads the status line.
 //
-// Loop thread only. Ownership (style.md §4.9): heap-allocated with `new`, then start() exactly
+// Loop thread only. Ownership: heap-allocated with `new`, then start() exactly
 // once; from then on the object owns a uv_tcp_t and a uv_timer_t and frees itself in the last
 // close callback, after which it calls `on_closed`. The owner keeps a non-owning pointer and
 // either waits for the result or calls close() to abandon the attempt.
 //
 // Result delivery: `on_result` runs exactly once, unless close() came first, and never from inside
-// start() (§4.9.5): an error libuv reports synchronously is delivered from a 0 ms timer. The
+// start() (a callback never runs inside the call that caused it): an error libuv reports synchronously is delivered from a 0 ms timer. The
 // handles are already closing when `on_result` runs, so the owner may close() or forget the probe
 // from inside it. Failures are values (ProbeResult), never exceptions.
 

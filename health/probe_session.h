@@ -10,7 +10,7 @@
 //
 // Loop thread only. Owned by HealthChecker, which keeps it in a unique_ptr: close() closes the
 // timer and abandons the probe in flight; once both are closed the session calls
-// Owner::onSessionClosed, the owner's cue to free it (style.md §4.9.2). The session never calls
+// Owner::onSessionClosed, the owner's cue to free it (handles are freed only in their close callback). The session never calls
 // its owner from inside one of the owner's calls into it.
 
 #include <uv.h>

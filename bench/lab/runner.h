@@ -3,7 +3,7 @@
 // scenario against it, one after another on the calling thread (a run is meant to be compared
 // with itself, so nothing else competes for the core while route() calls are timed).
 //
-// Also the targets of issue 5 for tether's default configuration (checkTargets). Used by
+// Also the targets tether's default configuration must meet (checkTargets). Used by
 // main.cc and the tests. Not thread-safe.
 
 #include <cstdint>
@@ -52,7 +52,7 @@ struct TargetCheck {
   std::string detail;   // the measured value, in words
 };
 
-// The simulator targets of issue 5, checked on `result` (tether's default configuration).
+// The simulator's targets, checked on `result` (tether's default configuration).
 std::vector<TargetCheck> checkTargets(const Scenario& scenario, const RunResult& result);
 
 } // namespace tether::lab

@@ -77,7 +77,7 @@ struct Scenario {
   std::vector<routing::StrategyKind> strategies;
   std::vector<Binding> bindings;
   std::vector<double> balance_factors;
-  LabConfig default_config;     // "tether's default": checked against the targets
+  LabConfig default_config;     // "tether's default": checked against checkTargets()
   std::vector<LabConfig> charts;  // configurations whose per-backend load is charted
   uint32_t moved_sample_keys = 20000;
   double quick_scale = 0.25;    // --quick multiplies arrival_rate and moved_sample_keys by this

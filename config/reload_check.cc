@@ -156,4 +156,50 @@ ConfigErrors checkReload(const Config& running, const Config& next) {
   return errors;
 }
 
+namespace {
+
+struct RestartOnly {
+  std::string_view key;
+  bool (*differs)(const Config& a, const Config& b);
+};
+
+constexpr RestartOnly kRestartOnly[] = {
+    {"listen", [](const Config& a, const Config& b) { return a.listen != b.listen; }},
+    {"workers", [](const Config& a, const Config& b) { return a.workers != b.workers; }},
+    {"routing.stick_table.size",
+     [](const Config& a, const Config& b) {
+       return a.routing.stick_table.size != b.routing.stick_table.size;
+     }},
+    {"routing.stick_table.idle_ttl",
+     [](const Config& a, const Config& b) {
+       return a.routing.stick_table.idle_ttl != b.routing.stick_table.idle_ttl;
+     }},
+    {"logging.access_log",
+     [](const Config& a, const Config& b) { return a.logging.access_log != b.logging.access_log; }},
+    {"logging.format",
+     [](const Config& a, const Config& b) { return a.logging.format != b.logging.format; }},
+    {"admin", [](const Config& a, const Config& b) { return a.admin.enabled != b.admin.enabled; }},
+    {"admin.listen",
+     [](const Config& a, const Config& b) { return a.admin.listen != b.admin.listen; }},
+    {"admin.token", [](const Config& a, const Config& b) { return a.admin.token != b.admin.token; }},
+};
+
+} // namespace
+
+std::vector<std::string> restartOnlyChanges(const Config& running, const Config& next) {
+  std::vector<std::string> out;
+  for (const auto& r : kRestartOnly) {
+    if (r.differs(running, next)) {
+      out.push_back(std::string(r.key) + " changed; it takes effect at the next restart");
+    }
+  }
+  return out;
+}
+
+std::vector<std::string_view> restartOnlyKeys() {
+  std::vector<std::string_view> keys;
+  for (const auto& r : kRestartOnly) keys.push_back(r.key);
+  return keys;
+}
+
 } // namespace tether::config

@@ -18,6 +18,7 @@
 // order, else at backends. Pure; any thread.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config_error.h"
@@ -27,6 +28,14 @@ namespace tether::config {
 
 // Every reason `next` may not replace `running` by a reload; empty when it may.
 ConfigErrors checkReload(const Config& running, const Config& next);
+
+// The settings a running process cannot change (sockets already bound, threads already running,
+// tables already sized: the keys config_keys.h marks AtRestart) whose value differs, each as
+// "<key> changed; it takes effect at the next restart". The reload applies everything else and
+// keeps the running values of these.
+std::vector<std::string> restartOnlyChanges(const Config& running, const Config& next);
+// The keys restartOnlyChanges() compares, for the test that holds them to the key table.
+std::vector<std::string_view> restartOnlyKeys();
 
 // The slot order a config routes with under strategy jump: routing.jump.slots ("" = tombstone),
 // or the backend names in list order.

@@ -20,29 +20,6 @@ using health::wallMs;
 
 namespace {
 
-// Settings a running process cannot change: sockets already bound, threads already running,
-// tables already sized. A reload keeps the running values and says so.
-std::vector<std::string> restartOnly(const config::Config& was, const config::Config& now) {
-  std::vector<std::string> out;
-  auto note = [&out](bool changed, const char* what) {
-    if (changed) out.push_back(std::string(what) + " changed; it takes effect at the next restart");
-  };
-  std::vector<std::string> a, b;
-  for (const auto& l : was.listen) a.push_back(l.toString());
-  for (const auto& l : now.listen) b.push_back(l.toString());
-  note(a != b, "listen");
-  note(was.workers != now.workers, "workers");
-  note(was.admin.enabled != now.admin.enabled || was.admin.listen.toString() != now.admin.listen.toString() ||
-           was.admin.token != now.admin.token,
-       "admin");
-  note(was.logging.access_log != now.logging.access_log || was.logging.format != now.logging.format,
-       "logging.access_log/format");
-  note(was.routing.stick_table.size != now.routing.stick_table.size ||
-           was.routing.stick_table.idle_ttl != now.routing.stick_table.idle_ttl,
-       "routing.stick_table size/idle_ttl");
-  return out;
-}
-
 // logging.level applies at once: spdlog's level is process-wide and atomic. Logged before the
 // switch, so a change to a quieter level is still seen.
 void applyLogLevel(const config::Config& was, const config::Config& now) {
@@ -244,7 +221,7 @@ void ControlPlane::finishReload(ReloadWork& w) {
   ReloadOutcome outcome;
   if (w.snapshot && !closing_) {
     const auto& running = server_.current()->snapshot->config;
-    outcome.warnings = restartOnly(running, w.snapshot->config);
+    outcome.warnings = config::restartOnlyChanges(running, w.snapshot->config);
     applyLogLevel(running, w.snapshot->config);
     server_.publish(w.snapshot);  // reconciles health through notifyPublished()
     outcome.ok = true;

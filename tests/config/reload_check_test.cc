@@ -5,6 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <set>
+
+#include "config/config_keys.h"
 #include "config/reload_check.h"
 #include "tests/config/config_test_util.h"
 
@@ -181,4 +184,48 @@ TEST_CASE("reload check: the effective order is the slots, else the backend list
 }
 
 } // namespace
+TEST_CASE("reload check: the restart-only settings are exactly the key table's", "[config]") {
+  // Given the table's AtRestart keys and the ones a reload warns about, expect the same set:
+  // a key cannot need a restart in the docs and be applied silently, or the other way round.
+  std::set<std::string_view> table, warned;
+  for (const auto& k : configKeys()) {
+    if (k.applies == ConfigKey::Applies::AtRestart) table.insert(k.path);
+  }
+  for (auto k : restartOnlyKeys()) warned.insert(k);
+  CHECK(table == warned);
+}
+
+TEST_CASE("reload check: each restart-only change is named once, other changes not at all",
+          "[config]") {
+  const Config base;
+  struct Change {
+    const char* key;
+    void (*apply)(Config&);
+  };
+  const Change changes[] = {
+      {"listen", [](Config& c) { c.listen = {SocketAddress{"127.0.0.1", 9999}}; }},
+      {"workers", [](Config& c) { c.workers = 3; }},
+      {"routing.stick_table.size", [](Config& c) { c.routing.stick_table.size = 5; }},
+      {"routing.stick_table.idle_ttl",
+       [](Config& c) { c.routing.stick_table.idle_ttl = std::chrono::minutes(1); }},
+      {"logging.access_log", [](Config& c) { c.logging.access_log = "off"; }},
+      {"logging.format", [](Config& c) { c.logging.format = LoggingConfig::Format::Json; }},
+      {"admin", [](Config& c) { c.admin.enabled = true; }},
+      {"admin.listen", [](Config& c) { c.admin.listen.port = 9902; }},
+      {"admin.token", [](Config& c) { c.admin.token = "0123456789abcdef0"; }},
+  };
+  for (const auto& change : changes) {
+    INFO(change.key);
+    Config next = base;
+    change.apply(next);
+    const auto warnings = restartOnlyChanges(base, next);
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0] == std::string(change.key) + " changed; it takes effect at the next restart");
+  }
+  Config next = base;
+  next.logging.level = LoggingConfig::Level::Debug;
+  next.timeouts.connect = std::chrono::seconds(9);
+  CHECK(restartOnlyChanges(base, next).empty());
+}
+
 } // namespace tether::config

@@ -210,17 +210,7 @@ EOF
 }
 
 mkdir -p "$tmp/backends"
-{
-  echo "worker_processes 1; daemon off; pid $tmp/backends/nginx.pid; error_log $tmp/backends/error.log warn;"
-  echo "worker_rlimit_nofile $fd_limit;"
-  echo "events { worker_connections 4096; }"
-  echo "http {"
-  nginx_common "$tmp/backends"
-  for port in "${backend_ports[@]}"; do
-    echo "  server { listen 127.0.0.1:$port; location / { default_type text/plain; return 200 \"hello\\n\"; } }"
-  done
-  echo "}"
-} >"$tmp/backends/nginx.conf"
+backend_nginx_conf "$tmp/backends" "$fd_limit" "${backend_ports[@]}" >"$tmp/backends/nginx.conf"
 "${on_backend_cpus[@]}" "$NGINX" -e "$tmp/backends/error.log" -p "$tmp/backends" -c "$tmp/backends/nginx.conf" \
   >"$tmp/backends/stdout.log" 2>&1 &
 backend_pid=$!

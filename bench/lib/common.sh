@@ -114,3 +114,23 @@ release_proxy_cpu_cap() {
   rmdir "$proxy_cgroup" 2>/dev/null || echo "could not remove $proxy_cgroup" >&2
   proxy_cgroup=""
 }
+
+# backend_nginx_conf DIR FD_LIMIT PORT...: an nginx config (on stdout) that answers
+# `200 "hello\n"` on 127.0.0.1:PORT for every PORT, one worker, no access log, keep-alive
+# without limits, every temp path under DIR. The cheap backend both e2e scripts measure against.
+backend_nginx_conf() {
+  local dir=$1 fds=$2 port
+  shift 2
+  echo "worker_processes 1; daemon off; pid $dir/nginx.pid; error_log $dir/error.log warn;"
+  echo "worker_rlimit_nofile $fds;"
+  echo "events { worker_connections 4096; }"
+  echo "http {"
+  echo "  access_log off;"
+  for t in client_body proxy fastcgi uwsgi scgi; do echo "  ${t}_temp_path $dir/$t;"; done
+  echo "  keepalive_requests 1000000;"
+  echo "  keepalive_timeout 120s;"
+  for port in "$@"; do
+    echo "  server { listen 127.0.0.1:$port; location / { default_type text/plain; return 200 \"hello\\n\"; } }"
+  done
+  echo "}"
+}

@@ -97,21 +97,7 @@ backend_nginx_conf "$tmp/backends" "$(ulimit -n)" "${backend_ports[@]}" >"$tmp/b
 started_pids+=($!)
 for p in "${backend_ports[@]}"; do wait_http "${started_pids[0]}" "$p" 50 || die "backend nginx did not start"; done
 
-cat >"$tmp/tether.yaml" <<EOF
-listen: ["127.0.0.1:$port"]
-workers: 1
-backends:
-  - {name: app1, address: "127.0.0.1:${backend_ports[0]}"}
-  - {name: app2, address: "127.0.0.1:${backend_ports[1]}"}
-  - {name: app3, address: "127.0.0.1:${backend_ports[2]}"}
-routing:
-  strategy: round_robin
-timeouts:
-  client_idle: 120s
-logging:
-  level: warn
-  access_log: "off"
-EOF
+tether_bench_config "$port" "${backend_ports[@]}" >"$tmp/tether.yaml"
 
 # measure NAME BINARY ROUND: prints "instructions requests".
 measure() {

@@ -226,25 +226,13 @@ log "backends: nginx pid $backend_pid on ${backend_ports[*]}"
 start_tether() {
   local name=$1 binary=$2 dir=$tmp/$1 port=${proxy_port[$1]}
   mkdir -p "$dir"
-  cat >"$dir/tether.yaml" <<EOF
-listen: ["127.0.0.1:$port"]
-workers: 1
-backends:
-  - {name: app1, address: "127.0.0.1:${backend_ports[0]}"}
-  - {name: app2, address: "127.0.0.1:${backend_ports[1]}"}
-  - {name: app3, address: "127.0.0.1:${backend_ports[2]}"}
-routing:
-  strategy: round_robin
-timeouts:
-  client_idle: 120s
-limits:
-  max_connections: $max_conns
-upstream:
-  max_idle_per_backend: 64
-logging:
-  level: warn
-  access_log: "off"
-EOF
+  {
+    tether_bench_config "$port" "${backend_ports[@]}"
+    echo "limits:"
+    echo "  max_connections: $max_conns"
+    echo "upstream:"
+    echo "  max_idle_per_backend: 64"
+  } >"$dir/tether.yaml"
   "${on_proxy_cpu[@]}" "$binary" --config "$dir/tether.yaml" >"$dir/stdout.log" 2>&1 &
   started_pids+=($!)
   measure_pid[$name]=$!

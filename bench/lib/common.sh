@@ -134,3 +134,25 @@ backend_nginx_conf() {
   done
   echo "}"
 }
+
+# tether_bench_config PORT BACKEND_PORT...: tether's config for the e2e scripts (on stdout): one
+# worker on 127.0.0.1:PORT, round robin over app1.. at the BACKEND_PORTs, access log off. The
+# caller may append sections the base does not set (limits, upstream).
+tether_bench_config() {
+  local port=$1 i=0 p
+  shift
+  echo "listen: [\"127.0.0.1:$port\"]"
+  echo "workers: 1"
+  echo "backends:"
+  for p in "$@"; do
+    i=$((i + 1))
+    echo "  - {name: app$i, address: \"127.0.0.1:$p\"}"
+  done
+  echo "routing:"
+  echo "  strategy: round_robin"
+  echo "timeouts:"
+  echo "  client_idle: 120s"
+  echo "logging:"
+  echo "  level: warn"
+  echo "  access_log: \"off\""
+}

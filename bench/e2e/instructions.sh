@@ -60,17 +60,7 @@ done
 
 tmp=$(mktemp -d /tmp/tether-instructions.XXXXXX)
 declare -a started_pids=()
-stop_pid() {
-  local pid=$1
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 300); do  # valgrind writes its profile on the way out: allow 30 s
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-    sleep 0.1
-  done
-  log "pid $pid ignored SIGTERM for 30 s; sending SIGKILL"
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+stop_pid() { stop_child "$1" 30; }  # valgrind writes its profile on the way out
 cleanup() {
   local i
   for ((i = ${#started_pids[@]} - 1; i >= 0; i--)); do stop_pid "${started_pids[i]}"; done

@@ -129,17 +129,7 @@ tmp=$(mktemp -d /tmp/tether-e2e.XXXXXX)
 declare -a started_pids=()
 declare -A measure_pid=()
 
-stop_pid() {
-  local pid=$1
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-    sleep 0.1
-  done
-  log "pid $pid ignored SIGTERM for 5 s; sending SIGKILL"
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+stop_pid() { stop_child "$1"; }
 cleanup() {
   local i
   for ((i = ${#started_pids[@]} - 1; i >= 0; i--)); do stop_pid "${started_pids[i]}"; done

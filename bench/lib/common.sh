@@ -156,3 +156,17 @@ tether_bench_config() {
   echo "  level: warn"
   echo "  access_log: \"off\""
 }
+
+# stop_child PID [SECONDS]: SIGTERM to a child of this shell, then wait up to SECONDS (default 5)
+# for it to exit, then SIGKILL. Reaps it. Calls the sourcing script's log.
+stop_child() {
+  local pid=$1 tenths=$((${2:-5} * 10))
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq "$tenths"); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  log "pid $pid ignored SIGTERM for ${2:-5} s; sending SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}

@@ -68,9 +68,10 @@ void AccessLog::log(const AccessRecord& r) {
   if (!logger_) return;
   const double ms = static_cast<double>(r.duration.count()) / 1000.0;
   if (json_) {
+    // The pattern set in create() opens the object with the time and closes it after this.
     logger_->info(
         "\"client\":\"{}\",\"method\":\"{}\",\"target\":\"{}\",\"status\":{},\"bytes_in\":{},"
-        "\"bytes_out\":{},\"duration_ms\":{:.3f},\"backend\":\"{}\",\"reason\":\"{}\"}}",
+        "\"bytes_out\":{},\"duration_ms\":{:.3f},\"backend\":\"{}\",\"reason\":\"{}\"",
         r.client, jsonEscape(r.method), jsonEscape(r.target), r.status, r.bytes_in, r.bytes_out,
         ms, jsonEscape(r.backend), r.reason);
   } else {

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs everything tether needs to build, test and demo, from Debian 12 packages only.
 # Idempotent: packages already present are skipped; apt runs only when something is missing.
-# Usage: packaging/setup.sh [--bench]   (--bench adds haproxy, nginx and wrk for bench/)
+# Usage: packaging/setup.sh [--bench]   (--bench adds haproxy and nginx for bench/; wrk is always
+# installed: the test suite's soak uses it)
 set -euo pipefail
 
 pkgs=(build-essential cmake ninja-build pkg-config
       libuv1-dev node-llhttp libxxhash-dev libyaml-cpp-dev libspdlog-dev
-      catch2 libbenchmark-dev libssl-dev curl python3)
+      catch2 libbenchmark-dev libssl-dev curl python3 wrk)
 if [[ "${1:-}" == "--bench" ]]; then
-  pkgs+=(haproxy nginx wrk)
+  pkgs+=(haproxy nginx)
 fi
 
 missing=()
